@@ -1,0 +1,169 @@
+"""Listing operations: ListObjects (v1) and ListObjectsV2."""
+
+from __future__ import annotations
+
+import base64
+
+from hydria.api.call import Call
+from hydria.api.handlers.service import owner_xml
+from hydria.api.headers import quote_etag
+from hydria.api.response import Response, xml_response
+from hydria.api.xml.render import document, element, escape, iso8601, url_encode_key
+from hydria.errors import S3Error
+from hydria.meta.store import ObjectRecord
+from hydria.service.listing import ListPage, list_page
+
+MAX_KEYS = 1000
+
+
+def _max_keys(call: Call) -> int:
+    raw = call.query.get("max-keys")
+    if raw is None or raw == "":
+        return MAX_KEYS
+    try:
+        value = int(raw)
+    except ValueError:
+        raise S3Error(
+            "InvalidArgument",
+            "Provided max-keys not an integer or within integer range",
+            ArgumentName="max-keys",
+            ArgumentValue=raw,
+        ) from None
+    if value < 0:
+        raise S3Error(
+            "InvalidArgument",
+            "Argument maxKeys must be an integer between 0 and 2147483647",
+            ArgumentName="maxKeys",
+            ArgumentValue=raw,
+        )
+    return min(value, MAX_KEYS)
+
+
+def _encoder(call: Call):  # type: ignore[no-untyped-def]
+    kind = call.query.get("encoding-type")
+    if kind is None:
+        return escape
+    if kind.lower() != "url":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+            ArgumentName="encoding-type",
+            ArgumentValue=kind,
+        )
+    return lambda text: escape(url_encode_key(text))
+
+
+def _contents(rec: ObjectRecord, enc, with_owner: bool) -> str:  # type: ignore[no-untyped-def]
+    owner = owner_xml(rec.owner_id) if with_owner else ""
+    return (
+        f"<Contents><Key>{enc(rec.key)}</Key>"
+        f"<LastModified>{iso8601(rec.last_modified)}</LastModified>"
+        f"<ETag>{escape(quote_etag(rec.etag))}</ETag>"
+        f"<Size>{rec.size}</Size>{owner}"
+        f"<StorageClass>{rec.storage_class}</StorageClass></Contents>"
+    )
+
+
+def _page_xml(page: ListPage, enc, with_owner: bool) -> list[str]:  # type: ignore[no-untyped-def]
+    parts = [_contents(rec, enc, with_owner) for rec in page.contents]
+    parts.extend(
+        f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in page.common_prefixes
+    )
+    return parts
+
+
+async def list_objects(call: Call) -> Response:
+    enc = _encoder(call)
+    prefix = call.query.get("prefix", "")
+    delimiter = call.query.get("delimiter", "")
+    marker = call.query.get("marker", "")
+    max_keys = _max_keys(call)
+    page = await list_page(
+        call.services,
+        call.bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        start_after=marker,
+        max_keys=max_keys,
+    )
+    head = [
+        element("Name", call.bucket),
+        f"<Prefix>{enc(prefix)}</Prefix>",
+        f"<Marker>{enc(marker)}</Marker>",
+    ]
+    if page.is_truncated and delimiter:
+        head.append(f"<NextMarker>{enc(page.last)}</NextMarker>")
+    head.append(element("MaxKeys", max_keys))
+    if delimiter:
+        head.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+    if "encoding-type" in call.query:
+        head.append(element("EncodingType", "url"))
+    head.append(element("IsTruncated", "true" if page.is_truncated else "false"))
+    return xml_response(document("ListBucketResult", head + _page_xml(page, enc, True)))
+
+
+def encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(("1:" + key).encode()).decode()
+
+
+def decode_token(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except ValueError:
+        text = ""
+    if not text.startswith("1:"):
+        raise S3Error(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            ArgumentName="continuation-token",
+        )
+    return text[2:]
+
+
+async def list_objects_v2(call: Call) -> Response:
+    if call.query.get("list-type") != "2":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid List Type specified in Request",
+            ArgumentName="list-type",
+            ArgumentValue=call.query.get("list-type", ""),
+        )
+    enc = _encoder(call)
+    prefix = call.query.get("prefix", "")
+    delimiter = call.query.get("delimiter", "")
+    start_after = call.query.get("start-after", "")
+    token = call.query.get("continuation-token")
+    if token is not None and token == "":
+        raise S3Error(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            ArgumentName="continuation-token",
+        )
+    cursor = decode_token(token) if token else start_after
+    if start_after > cursor:
+        cursor = start_after
+    max_keys = _max_keys(call)
+    fetch_owner = call.query.get("fetch-owner", "").lower() == "true"
+    page = await list_page(
+        call.services,
+        call.bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        start_after=cursor,
+        max_keys=max_keys,
+    )
+    head = [element("Name", call.bucket), f"<Prefix>{enc(prefix)}</Prefix>"]
+    if delimiter:
+        head.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+    head.append(element("MaxKeys", max_keys))
+    if "encoding-type" in call.query:
+        head.append(element("EncodingType", "url"))
+    head.append(element("KeyCount", len(page.contents) + len(page.common_prefixes)))
+    if token:
+        head.append(element("ContinuationToken", token))
+    if page.is_truncated:
+        head.append(element("NextContinuationToken", encode_token(page.last)))
+    if "start-after" in call.query:
+        head.append(f"<StartAfter>{enc(start_after)}</StartAfter>")
+    head.append(element("IsTruncated", "true" if page.is_truncated else "false"))
+    return xml_response(document("ListBucketResult", head + _page_xml(page, enc, fetch_owner)))

@@ -1,0 +1,286 @@
+"""Multipart operations: CreateMultipartUpload, UploadPart, UploadPartCopy,
+CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads."""
+
+from __future__ import annotations
+
+from hydria.api.call import Call
+from hydria.api.handlers.objects import parse_copy_source, upload_metadata, write_conditions
+from hydria.api.handlers.service import owner_xml
+from hydria.api.headers import quote_etag
+from hydria.api.response import Response, xml_response
+from hydria.api.xml.parse import child_text, parse_xml
+from hydria.api.xml.render import document, element, escape, iso8601, url_encode_key
+from hydria.errors import S3Error
+from hydria.model.names import check_key
+from hydria.model.objects import parse_range
+from hydria.service import multipart as svc
+from hydria.service import objects as objects_svc
+
+MAX_LIST = 1000
+
+
+async def create_multipart_upload(call: Call) -> Response:
+    headers, storage_class = upload_metadata(call)
+    upload = await svc.create_upload(
+        call.services,
+        call.bucket,
+        call.key,
+        owner_id=call.owner_id,
+        headers=headers,
+        storage_class=storage_class,
+    )
+    body = document(
+        "InitiateMultipartUploadResult",
+        [
+            element("Bucket", call.bucket),
+            element("Key", call.key),
+            element("UploadId", upload.upload_id),
+        ],
+    )
+    return xml_response(body)
+
+
+async def upload_part(call: Call) -> Response:
+    number = svc.check_part_number(call.query.get("partNumber"))
+    declared = call.require_content_length()
+    body = call.body(compute_md5=False)
+    part = await svc.upload_part(
+        call.services, call.bucket, call.key, call.query["uploadId"], number, body, declared
+    )
+    out = [("etag", quote_etag(part.etag))]
+    out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
+    return Response(headers=out)
+
+
+async def upload_part_copy(call: Call) -> Response:
+    number = svc.check_part_number(call.query.get("partNumber"))
+    upload_id = call.query["uploadId"]
+    await svc.require_upload(call.services, call.bucket, call.key, upload_id)
+    src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
+    if version not in (None, "null"):
+        raise S3Error("NoSuchVersion", Key=src_key, VersionId=version)
+    check_key(src_key)
+    source = await call.services.meta.get_object_with_inline(src_bucket, src_key)
+    if source is None:
+        await call.services.require_bucket(src_bucket)
+        raise S3Error("NoSuchKey", Key=src_key)
+    record = source[0]
+    byte_range = None
+    raw_range = call.header("x-amz-copy-source-range")
+    if raw_range:
+        byte_range = parse_range(raw_range, record.size)
+        if (
+            byte_range is None
+            or not raw_range.startswith("bytes=")
+            or raw_range.startswith("bytes=-")
+        ):
+            raise S3Error(
+                "InvalidArgument",
+                "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                "first and last are the zero-based offsets of the first and last bytes to copy",
+                ArgumentName="x-amz-copy-source-range",
+                ArgumentValue=raw_range,
+            )
+    length = byte_range.length if byte_range else record.size
+    reader = await objects_svc.open_object(call.services, src_bucket, src_key, byte_range, source)
+    try:
+        part = await svc.upload_part(
+            call.services, call.bucket, call.key, upload_id, number, reader.stream(), length
+        )
+    finally:
+        reader.close()
+    body = document(
+        "CopyPartResult",
+        [
+            element("LastModified", iso8601(part.last_modified)),
+            element("ETag", quote_etag(part.etag)),
+        ],
+    )
+    return xml_response(body)
+
+
+async def complete_multipart_upload(call: Call) -> Response:
+    upload_id = call.query["uploadId"]
+    if_none_match, if_match = write_conditions(call)
+    await svc.require_upload(call.services, call.bucket, call.key, upload_id)
+    root = parse_xml(await call.read_xml_body(), "CompleteMultipartUpload")
+    requested: list[tuple[int, str]] = []
+    for part in root.findall("Part"):
+        number_text = child_text(part, "PartNumber")
+        etag = child_text(part, "ETag")
+        if number_text is None or etag is None:
+            raise S3Error("MalformedXML")
+        try:
+            number = int(number_text.strip())
+        except ValueError:
+            raise S3Error("MalformedXML") from None
+        requested.append((number, etag))
+    if not requested:
+        raise S3Error("MalformedXML")
+    record = await svc.complete_upload(
+        call.services,
+        call.bucket,
+        call.key,
+        upload_id,
+        requested,
+        if_none_match=if_none_match,
+        if_match_etag=if_match,
+    )
+    location = f"{call.request.scheme}://{call.request.host}/{call.bucket}/{call.key}"
+    body = document(
+        "CompleteMultipartUploadResult",
+        [
+            element("Location", location),
+            element("Bucket", call.bucket),
+            element("Key", call.key),
+            element("ETag", quote_etag(record.etag)),
+        ],
+    )
+    return xml_response(body)
+
+
+async def abort_multipart_upload(call: Call) -> Response:
+    await svc.abort_upload(call.services, call.bucket, call.key, call.query["uploadId"])
+    return Response(status=204)
+
+
+def _int_param(call: Call, name: str, default: int, maximum: int) -> int:
+    raw = call.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            ArgumentName=name,
+            ArgumentValue=raw,
+        ) from None
+    if value < 0:
+        raise S3Error(
+            "InvalidArgument",
+            f"Argument {name} must be an integer between 0 and 2147483647",
+            ArgumentName=name,
+            ArgumentValue=raw,
+        )
+    return min(value, maximum)
+
+
+async def list_parts(call: Call) -> Response:
+    upload_id = call.query["uploadId"]
+    upload = await svc.require_upload(call.services, call.bucket, call.key, upload_id)
+    max_parts = _int_param(call, "max-parts", MAX_LIST, MAX_LIST)
+    marker = _int_param(call, "part-number-marker", 0, svc.MAX_PARTS)
+    rows = await call.services.meta.list_parts(upload_id, marker, max_parts + 1)
+    truncated = len(rows) > max_parts
+    rows = rows[:max_parts]
+    parts = [
+        element("Bucket", call.bucket),
+        element("Key", call.key),
+        element("UploadId", upload_id),
+        element("PartNumberMarker", marker),
+    ]
+    if rows:
+        parts.append(element("NextPartNumberMarker", rows[-1].part_number))
+    parts += [
+        element("MaxParts", max_parts),
+        element("IsTruncated", "true" if truncated else "false"),
+    ]
+    for p in rows:
+        parts.append(
+            "<Part>"
+            + element("PartNumber", p.part_number)
+            + element("LastModified", iso8601(p.last_modified))
+            + element("ETag", quote_etag(p.etag))
+            + element("Size", p.size)
+            + "</Part>"
+        )
+    parts.append(
+        "<Initiator>"
+        + element("ID", upload.owner_id)
+        + element("DisplayName", "hydria")
+        + "</Initiator>"
+    )
+    parts.append(owner_xml(upload.owner_id))
+    parts.append(element("StorageClass", upload.storage_class))
+    return xml_response(document("ListPartsResult", parts))
+
+
+async def list_multipart_uploads(call: Call) -> Response:
+    await call.services.require_bucket(call.bucket)
+    url = call.query.get("encoding-type", "").lower() == "url"
+    enc = (lambda t: escape(url_encode_key(t))) if url else escape
+    prefix = call.query.get("prefix", "")
+    delimiter = call.query.get("delimiter", "")
+    key_marker = call.query.get("key-marker", "")
+    upload_marker = call.query.get("upload-id-marker", "") if key_marker else ""
+    max_uploads = _int_param(call, "max-uploads", MAX_LIST, MAX_LIST)
+    uploads: list[str] = []
+    prefixes: list[str] = []
+    seen_prefixes: set[str] = set()
+    truncated = False
+    next_key = next_upload = ""
+    cursor_key, cursor_upload = key_marker, upload_marker or ("\U0010ffff" if key_marker else "")
+    count = 0
+    while count < max_uploads + 1:
+        rows = await call.services.meta.list_uploads(
+            call.bucket, prefix, cursor_key, cursor_upload, MAX_LIST
+        )
+        if not rows:
+            break
+        for u in rows:
+            cursor_key, cursor_upload = u.key, u.upload_id
+            if delimiter:
+                rest = u.key[len(prefix) :]
+                idx = rest.find(delimiter)
+                if idx >= 0:
+                    common = prefix + rest[: idx + len(delimiter)]
+                    if common in seen_prefixes:
+                        continue
+                    if count == max_uploads:
+                        truncated = True
+                        break
+                    seen_prefixes.add(common)
+                    prefixes.append(
+                        f"<CommonPrefixes><Prefix>{enc(common)}</Prefix></CommonPrefixes>"
+                    )
+                    count += 1
+                    next_key, next_upload = u.key, u.upload_id
+                    continue
+            if count == max_uploads:
+                truncated = True
+                break
+            uploads.append(
+                "<Upload>"
+                + f"<Key>{enc(u.key)}</Key>"
+                + element("UploadId", u.upload_id)
+                + "<Initiator>"
+                + element("ID", u.owner_id)
+                + element("DisplayName", "hydria")
+                + "</Initiator>"
+                + owner_xml(u.owner_id)
+                + element("StorageClass", u.storage_class)
+                + element("Initiated", iso8601(u.initiated))
+                + "</Upload>"
+            )
+            count += 1
+            next_key, next_upload = u.key, u.upload_id
+        if truncated or len(rows) < MAX_LIST:
+            break
+    head = [
+        element("Bucket", call.bucket),
+        f"<KeyMarker>{enc(key_marker)}</KeyMarker>",
+        element("UploadIdMarker", upload_marker),
+    ]
+    if truncated:
+        head.append(f"<NextKeyMarker>{enc(next_key)}</NextKeyMarker>")
+        head.append(element("NextUploadIdMarker", next_upload))
+    head.append(f"<Prefix>{enc(prefix)}</Prefix>")
+    if delimiter:
+        head.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+    head.append(element("MaxUploads", max_uploads))
+    if url:
+        head.append(element("EncodingType", "url"))
+    head.append(element("IsTruncated", "true" if truncated else "false"))
+    return xml_response(document("ListMultipartUploadsResult", head + uploads + prefixes))

@@ -1,0 +1,258 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from hydria.api.call import Call
+from hydria.api.headers import http_date, object_headers, quote_etag
+from hydria.api.response import Response, xml_response
+from hydria.api.xml.parse import child_text, parse_xml
+from hydria.api.xml.render import document, element, escape, iso8601
+from hydria.errors import S3Error, not_implemented
+from hydria.model.names import check_key
+from hydria.model.objects import (
+    ByteRange,
+    check_storage_class,
+    metadata_from_headers,
+    parse_range,
+)
+from hydria.service import objects as svc
+
+MAX_DELETE_KEYS = 1000
+
+_UNSUPPORTED_HEADERS = (
+    "x-amz-tagging",
+    "x-amz-object-lock-mode",
+    "x-amz-object-lock-retain-until-date",
+    "x-amz-object-lock-legal-hold",
+    "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+)
+
+
+def refuse_unsupported_headers(call: Call) -> None:
+    """Headers that imply features of later issues: refuse rather than silently ignore."""
+    for name in _UNSUPPORTED_HEADERS:
+        if name in call.request.headers:
+            raise not_implemented()
+    sse = call.header("x-amz-server-side-encryption")
+    if sse is not None and sse != "AES256":
+        raise not_implemented()
+
+
+def upload_metadata(call: Call) -> tuple[dict[str, str], str]:
+    refuse_unsupported_headers(call)
+    headers = metadata_from_headers(call.request.headers.items())
+    storage_class = check_storage_class(call.header("x-amz-storage-class"))
+    return headers, storage_class
+
+
+def write_conditions(call: Call) -> tuple[bool, str | None]:
+    """If-None-Match: * and If-Match: <etag> on writes."""
+    none_match = call.header("if-none-match")
+    if none_match is not None and none_match.strip() != "*":
+        raise not_implemented()
+    if_match = call.header("if-match")
+    return none_match is not None, (if_match.strip().strip('"') if if_match else None)
+
+
+async def put_object(call: Call) -> Response:
+    headers, storage_class = upload_metadata(call)
+    declared = call.require_content_length()
+    if_none_match, if_match = write_conditions(call)
+    body = call.body(compute_md5=False)
+    record = await svc.put_object(
+        call.services,
+        call.bucket,
+        call.key,
+        body,
+        declared_size=declared,
+        owner_id=call.owner_id,
+        headers=headers,
+        storage_class=storage_class,
+        if_none_match=if_none_match,
+        if_match_etag=if_match,
+    )
+    out = [("etag", quote_etag(record.etag))]
+    out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
+    return Response(headers=out)
+
+
+def _part_range(
+    call: Call, size: int, part_sizes: list[int] | None
+) -> tuple[ByteRange | None, int]:
+    """The byte range selected by ?partNumber, and the parts count to report."""
+    number = int(call.query["partNumber"]) if call.query["partNumber"].isdigit() else 0
+    if number < 1 or number > 10000:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=call.query["partNumber"],
+        )
+    sizes = part_sizes or [size]
+    if number > len(sizes):
+        raise S3Error(
+            "InvalidPartNumber", PartNumberRequested=str(number), ActualPartCount=str(len(sizes))
+        )
+    start = sum(sizes[: number - 1])
+    if sizes[number - 1] == 0:
+        return None, len(sizes)
+    return ByteRange(start, start + sizes[number - 1] - 1), len(sizes)
+
+
+async def get_object(call: Call, *, head: bool = False) -> Response:
+    services = call.services
+    found = await services.meta.get_object_with_inline(call.bucket, call.key)
+    if found is None:
+        await services.require_bucket(call.bucket)
+        raise S3Error("NoSuchKey", Key=call.key)
+    record = found[0]
+    parts_count: int | None = None
+    if "partNumber" in call.query:
+        byte_range, parts_count = _part_range(call, record.size, record.part_sizes)
+        if record.part_sizes is None:
+            parts_count = None
+    else:
+        byte_range = parse_range(call.header("range"), record.size)
+    headers = object_headers(record, call.query)
+    if parts_count is not None:
+        headers.append(("x-amz-mp-parts-count", str(parts_count)))
+    status = 200
+    length = record.size
+    if byte_range is not None:
+        status = 206
+        length = byte_range.length
+        headers.append(
+            ("content-range", f"bytes {byte_range.start}-{byte_range.end}/{record.size}")
+        )
+    if head:
+        return Response(status=status, headers=headers, content_length=length)
+    reader = await svc.open_object(services, call.bucket, call.key, byte_range, found)
+    return Response(status=status, headers=headers, stream=reader.stream(), content_length=length)
+
+
+async def head_object(call: Call) -> Response:
+    return await get_object(call, head=True)
+
+
+async def delete_object(call: Call) -> Response:
+    await svc.delete_object(call.services, call.bucket, call.key)
+    return Response(status=204)
+
+
+async def delete_objects(call: Call) -> Response:
+    has_digest = "content-md5" in call.request.headers or any(
+        name.startswith("x-amz-checksum-") for name, _ in call.request.headers.items()
+    )
+    if not has_digest:
+        raise S3Error("InvalidRequest", "Missing required header for this request: Content-Md5")
+    root = parse_xml(await call.read_xml_body(), "Delete")
+    quiet = (child_text(root, "Quiet") or "").strip().lower() == "true"
+    objects = root.findall("Object")
+    if not objects or len(objects) > MAX_DELETE_KEYS:
+        raise S3Error("MalformedXML")
+    keys: list[str] = []
+    for obj in objects:
+        key = child_text(obj, "Key")
+        if key is None:
+            raise S3Error("MalformedXML")
+        keys.append(key)
+    await call.services.require_bucket(call.bucket)
+    parts: list[str] = []
+    for key in keys:
+        try:
+            check_key(key)
+            await call.services.meta.delete_object(call.bucket, key)
+        except S3Error as exc:
+            parts.append(
+                "<Error>"
+                + element("Key", key)
+                + element("Code", exc.code)
+                + element("Message", exc.message)
+                + "</Error>"
+            )
+            continue
+        if not quiet:
+            parts.append(f"<Deleted><Key>{escape(key)}</Key></Deleted>")
+    return xml_response(document("DeleteResult", parts))
+
+
+def parse_copy_source(value: str) -> tuple[str, str, str | None]:
+    """(bucket, key, version id) from x-amz-copy-source: '/bucket/key?versionId=...'."""
+    source, _, query = value.partition("?")
+    source = unquote(source)
+    if source.startswith("/"):
+        source = source[1:]
+    bucket, sep, key = source.partition("/")
+    if not bucket or not sep or not key:
+        raise S3Error(
+            "InvalidArgument", "Invalid copy source object key", ArgumentName="x-amz-copy-source"
+        )
+    version = None
+    if query.startswith("versionId="):
+        version = unquote(query[len("versionId=") :])
+    return bucket, key, version
+
+
+async def copy_object(call: Call) -> Response:
+    refuse_unsupported_headers(call)
+    src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
+    if version not in (None, "null"):
+        raise S3Error("NoSuchVersion", Key=src_key, VersionId=version)
+    check_key(src_key)
+    directive = (call.header("x-amz-metadata-directive") or "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error(
+            "InvalidArgument",
+            "Unknown metadata directive.",
+            ArgumentName="x-amz-metadata-directive",
+        )
+    services = call.services
+    source = await services.meta.get_object_with_inline(src_bucket, src_key)
+    if source is None:
+        await services.require_bucket(src_bucket)
+        raise S3Error("NoSuchKey", Key=src_key)
+    record = source[0]
+    new_class = call.header("x-amz-storage-class")
+    storage_class = check_storage_class(new_class) if new_class else record.storage_class
+    if directive == "REPLACE":
+        headers = metadata_from_headers(call.request.headers.items())
+    else:
+        headers = dict(record.headers)
+    if (
+        src_bucket == call.bucket
+        and src_key == call.key
+        and directive == "COPY"
+        and storage_class == record.storage_class
+    ):
+        raise S3Error(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect location "
+            "or encryption attributes.",
+        )
+    await services.require_bucket(call.bucket)
+    reader = await svc.open_object(services, src_bucket, src_key, None, source)
+    try:
+        new = await svc.put_object(
+            services,
+            call.bucket,
+            call.key,
+            reader.stream(),
+            declared_size=record.size,
+            owner_id=call.owner_id,
+            headers=headers,
+            storage_class=storage_class,
+        )
+    finally:
+        reader.close()
+    body = document(
+        "CopyObjectResult",
+        [
+            element("LastModified", iso8601(new.last_modified)),
+            element("ETag", quote_etag(new.etag)),
+        ],
+    )
+    return xml_response(body).header("last-modified", http_date(new.last_modified))

@@ -1,0 +1,532 @@
+"""The SQLite metadata store (WAL, single writer with group commit, reads on the caller).
+
+Reads run directly on the calling thread with the process's read connection: a point lookup
+costs microseconds, less than a hop to a thread pool. Writes go to ``SqliteWriter``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from hydria.meta.sqlite.schema import migrate
+from hydria.meta.sqlite.writer import SqliteWriter
+from hydria.meta.store import (
+    BucketExists,
+    BucketNotEmpty,
+    BucketRecord,
+    NoSuchBucket,
+    NoSuchUpload,
+    ObjectRecord,
+    PartRecord,
+    PreconditionFailed,
+    Segment,
+    UploadRecord,
+)
+from hydria.util.keyorder import prefix_successor
+
+_OBJECT_COLUMNS = (
+    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
+    "part_sizes, extra"
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _segments_to_json(segments: list[Segment]) -> str:
+    return _dumps([[s.blob_id, s.size, 1 if s.inline else 0] for s in segments])
+
+
+def _segments_from_json(text: str) -> list[Segment]:
+    return [Segment(b, n, bool(i)) for b, n, i in json.loads(text)]
+
+
+def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
+    return ObjectRecord(
+        bucket=row[0],
+        key=row[1],
+        size=row[2],
+        etag=row[3],
+        last_modified=row[4],
+        owner_id=row[5],
+        storage_class=row[6],
+        headers=json.loads(row[7]),
+        segments=_segments_from_json(row[8]),
+        part_sizes=json.loads(row[9]) if row[9] else None,
+        extra=json.loads(row[10]),
+    )
+
+
+def _upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
+    return UploadRecord(
+        upload_id=row[0],
+        bucket=row[1],
+        key=row[2],
+        initiated=row[3],
+        owner_id=row[4],
+        storage_class=row[5],
+        headers=json.loads(row[6]),
+        extra=json.loads(row[7]),
+    )
+
+
+def _part_from_row(row: tuple[Any, ...]) -> PartRecord:
+    seg = json.loads(row[5])
+    return PartRecord(
+        upload_id=row[0],
+        part_number=row[1],
+        size=row[2],
+        etag=row[3],
+        last_modified=row[4],
+        segment=Segment(seg[0], seg[1], bool(seg[2])),
+        extra=json.loads(row[6]),
+    )
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a connection with the settings every Hydria connection needs."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is fsynced before it returns, so a 2xx survives power loss.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-65536")
+    return conn
+
+
+class SqliteMetaStore:
+    """MetaStore on one SQLite database file."""
+
+    def __init__(self, path: Path, *, max_batch: int = 256, inline_grace: float = 60.0) -> None:
+        self.path = Path(path)
+        self._max_batch = max_batch
+        self._reader: sqlite3.Connection | None = None
+        self._writer: SqliteWriter | None = None
+        self.grace_seconds = 3600.0
+        self._inline_grace = inline_grace
+
+    # Lifecycle -------------------------------------------------------------------------
+    def migrate(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(self.path)
+        try:
+            return migrate(conn)
+        finally:
+            conn.close()
+
+    async def start(self) -> None:
+        self.migrate()
+        self._reader = connect(self.path)
+        self._writer = SqliteWriter(lambda: connect(self.path), self._max_batch)
+        self._writer.start()
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    @property
+    def _r(self) -> sqlite3.Connection:
+        assert self._reader is not None, "store not started"
+        return self._reader
+
+    async def _write(self, fn: Any) -> Any:
+        assert self._writer is not None, "store not started"
+        return await self._writer.submit(fn)
+
+    # Buckets ---------------------------------------------------------------------------
+    async def create_bucket(self, record: BucketRecord) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            row = c.execute(
+                "SELECT owner_id FROM buckets WHERE name = ?", (record.name,)
+            ).fetchone()
+            if row:
+                raise BucketExists(row[0])
+            c.execute(
+                "INSERT INTO buckets (name, owner_id, created_at, region) VALUES (?,?,?,?)",
+                (record.name, record.owner_id, record.created_at, record.region),
+            )
+
+        await self._write(op)
+
+    async def get_bucket(self, name: str) -> BucketRecord | None:
+        row = self._r.execute(
+            "SELECT name, owner_id, created_at, region FROM buckets WHERE name = ?", (name,)
+        ).fetchone()
+        return BucketRecord(*row) if row else None
+
+    async def list_buckets(
+        self, owner_id: str | None, prefix: str, start_after: str, limit: int
+    ) -> list[BucketRecord]:
+        sql = "SELECT name, owner_id, created_at, region FROM buckets WHERE name > ?"
+        args: list[Any] = [start_after]
+        if owner_id is not None:
+            sql += " AND owner_id = ?"
+            args.append(owner_id)
+        if prefix:
+            sql += " AND substr(name, 1, ?) = ?"
+            args += [len(prefix), prefix]
+        sql += " ORDER BY name LIMIT ?"
+        args.append(limit)
+        return [BucketRecord(*row) for row in self._r.execute(sql, args)]
+
+    async def delete_bucket(self, name: str) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
+                raise NoSuchBucket(name)
+            if c.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise BucketNotEmpty(name)
+            if c.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise BucketNotEmpty(name)
+            c.execute("DELETE FROM buckets WHERE name = ?", (name,))
+
+        await self._write(op)
+
+    # Objects ---------------------------------------------------------------------------
+    async def get_object(self, bucket: str, key: str) -> ObjectRecord | None:
+        row = self._r.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+            (bucket, key),
+        ).fetchone()
+        return _object_from_row(row) if row else None
+
+    async def get_object_with_inline(
+        self, bucket: str, key: str
+    ) -> tuple[ObjectRecord, bytes | None] | None:
+        """The record and, for a single inline segment, its bytes, read atomically."""
+        row = self._r.execute(
+            f"SELECT {_OBJECT_COLUMNS}, i.data FROM objects o "
+            "LEFT JOIN inline_blobs i ON i.blob_id = o.inline_blob "
+            "WHERE o.bucket = ? AND o.key = ?",
+            (bucket, key),
+        ).fetchone()
+        if not row:
+            return None
+        return _object_from_row(row[:-1]), row[-1]
+
+    def _release_segments(self, c: sqlite3.Connection, segments: list[Segment], now: float) -> None:
+        """Hand an unreferenced object's bytes to reclaim (inline single rows go at once)."""
+        if len(segments) == 1 and segments[0].inline:
+            c.execute("DELETE FROM inline_blobs WHERE blob_id = ?", (segments[0].blob_id,))
+            return
+        for seg in segments:
+            grace = self._inline_grace if seg.inline else self.grace_seconds
+            if not seg.inline:
+                c.execute("DELETE FROM blobs WHERE blob_id = ?", (seg.blob_id,))
+            c.execute(
+                "INSERT OR REPLACE INTO garbage (blob_id, due, inline) VALUES (?,?,?)",
+                (seg.blob_id, now + grace, 1 if seg.inline else 0),
+            )
+
+    def _current_etag(self, c: sqlite3.Connection, bucket: str, key: str) -> str | None:
+        row = c.execute(
+            "SELECT etag FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _check_write_conditions(
+        self,
+        c: sqlite3.Connection,
+        bucket: str,
+        key: str,
+        if_none_match: bool,
+        if_match_etag: str | None,
+    ) -> None:
+        if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
+            raise NoSuchBucket(bucket)
+        if if_none_match or if_match_etag is not None:
+            etag = self._current_etag(c, bucket, key)
+            if if_none_match and etag is not None:
+                raise PreconditionFailed("object exists")
+            if if_match_etag is not None and etag != if_match_etag:
+                raise PreconditionFailed("etag differs")
+
+    def _upsert_object(self, c: sqlite3.Connection, record: ObjectRecord) -> ObjectRecord | None:
+        old_row = c.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+            (record.bucket, record.key),
+        ).fetchone()
+        old = _object_from_row(old_row) if old_row else None
+        inline_blob = (
+            record.segments[0].blob_id
+            if len(record.segments) == 1 and record.segments[0].inline
+            else None
+        )
+        c.execute(
+            "INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, owner_id, "
+            "storage_class, headers, segments, inline_blob, part_sizes, extra) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.bucket,
+                record.key,
+                record.size,
+                record.etag,
+                record.last_modified,
+                record.owner_id,
+                record.storage_class,
+                _dumps(record.headers),
+                _segments_to_json(record.segments),
+                inline_blob,
+                _dumps(record.part_sizes) if record.part_sizes is not None else None,
+                _dumps(record.extra),
+            ),
+        )
+        if old is not None:
+            self._release_segments(c, old.segments, time.time())
+        return old
+
+    async def put_object(
+        self,
+        record: ObjectRecord,
+        inline_data: bytes | None = None,
+        *,
+        if_none_match: bool = False,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
+        def op(c: sqlite3.Connection) -> ObjectRecord | None:
+            self._check_write_conditions(c, record.bucket, record.key, if_none_match, if_match_etag)
+            for seg in record.segments:
+                if seg.inline:
+                    c.execute(
+                        "INSERT INTO inline_blobs (blob_id, data) VALUES (?, ?)",
+                        (seg.blob_id, inline_data if inline_data is not None else b""),
+                    )
+                else:
+                    c.execute("INSERT OR IGNORE INTO blobs (blob_id) VALUES (?)", (seg.blob_id,))
+            return self._upsert_object(c, record)
+
+        return await self._write(op)
+
+    async def delete_object(self, bucket: str, key: str) -> ObjectRecord | None:
+        def op(c: sqlite3.Connection) -> ObjectRecord | None:
+            row = c.execute(
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+                (bucket, key),
+            ).fetchone()
+            if not row:
+                return None
+            old = _object_from_row(row)
+            c.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+            self._release_segments(c, old.segments, time.time())
+            return old
+
+        return await self._write(op)
+
+    async def list_objects(
+        self, bucket: str, prefix: str, start_after: str, limit: int, *, inclusive: bool = False
+    ) -> list[ObjectRecord]:
+        args: list[Any] = [bucket]
+        sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ?"
+        if prefix and prefix > start_after:
+            sql += " AND key >= ?"
+            args.append(prefix)
+        else:
+            sql += " AND key >= ?" if inclusive else " AND key > ?"
+            args.append(start_after)
+        if prefix:
+            upper = prefix_successor(prefix)
+            if upper is not None:
+                sql += " AND key < ?"
+                args.append(upper)
+        sql += " ORDER BY key LIMIT ?"
+        args.append(limit)
+        return [_object_from_row(row) for row in self._r.execute(sql, args)]
+
+    async def read_inline(self, blob_id: str) -> bytes | None:
+        row = self._r.execute(
+            "SELECT data FROM inline_blobs WHERE blob_id = ?", (blob_id,)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    # Multipart -------------------------------------------------------------------------
+    async def create_upload(self, record: UploadRecord) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (record.bucket,)).fetchone():
+                raise NoSuchBucket(record.bucket)
+            c.execute(
+                "INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, "
+                "storage_class, headers, extra) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    record.upload_id,
+                    record.bucket,
+                    record.key,
+                    record.initiated,
+                    record.owner_id,
+                    record.storage_class,
+                    _dumps(record.headers),
+                    _dumps(record.extra),
+                ),
+            )
+
+        await self._write(op)
+
+    async def get_upload(self, upload_id: str) -> UploadRecord | None:
+        row = self._r.execute(
+            "SELECT upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra "
+            "FROM uploads WHERE upload_id = ?",
+            (upload_id,),
+        ).fetchone()
+        return _upload_from_row(row) if row else None
+
+    async def put_part(self, part: PartRecord, inline_data: bytes | None = None) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            if not c.execute(
+                "SELECT 1 FROM uploads WHERE upload_id = ?", (part.upload_id,)
+            ).fetchone():
+                raise NoSuchUpload(part.upload_id)
+            old = c.execute(
+                "SELECT segment FROM parts WHERE upload_id = ? AND part_number = ?",
+                (part.upload_id, part.part_number),
+            ).fetchone()
+            seg = part.segment
+            if seg.inline:
+                c.execute(
+                    "INSERT INTO inline_blobs (blob_id, data) VALUES (?, ?)",
+                    (seg.blob_id, inline_data if inline_data is not None else b""),
+                )
+            else:
+                c.execute("INSERT OR IGNORE INTO blobs (blob_id) VALUES (?)", (seg.blob_id,))
+            c.execute(
+                "INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, "
+                "last_modified, segment, extra) VALUES (?,?,?,?,?,?,?)",
+                (
+                    part.upload_id,
+                    part.part_number,
+                    part.size,
+                    part.etag,
+                    part.last_modified,
+                    _dumps([seg.blob_id, seg.size, 1 if seg.inline else 0]),
+                    _dumps(part.extra),
+                ),
+            )
+            if old:
+                b, n, i = json.loads(old[0])
+                self._release_parts(c, [Segment(b, n, bool(i))])
+
+        await self._write(op)
+
+    def _release_parts(self, c: sqlite3.Connection, segments: list[Segment]) -> None:
+        """Parts may be read by a concurrent Complete, so every part goes through grace."""
+        now = time.time()
+        for seg in segments:
+            if not seg.inline:
+                c.execute("DELETE FROM blobs WHERE blob_id = ?", (seg.blob_id,))
+            grace = self._inline_grace if seg.inline else self.grace_seconds
+            c.execute(
+                "INSERT OR REPLACE INTO garbage (blob_id, due, inline) VALUES (?,?,?)",
+                (seg.blob_id, now + grace, 1 if seg.inline else 0),
+            )
+
+    async def list_parts(self, upload_id: str, after_part: int, limit: int) -> list[PartRecord]:
+        rows = self._r.execute(
+            "SELECT upload_id, part_number, size, etag, last_modified, segment, extra "
+            "FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+            (upload_id, after_part, limit),
+        )
+        return [_part_from_row(row) for row in rows]
+
+    async def list_uploads(
+        self, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, limit: int
+    ) -> list[UploadRecord]:
+        sql = (
+            "SELECT upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra "
+            "FROM uploads WHERE bucket = ? AND (key > ? OR (key = ? AND upload_id > ?))"
+        )
+        args: list[Any] = [bucket, key_marker, key_marker, upload_id_marker]
+        if prefix:
+            sql += " AND key >= ?"
+            args.append(prefix)
+            upper = prefix_successor(prefix)
+            if upper is not None:
+                sql += " AND key < ?"
+                args.append(upper)
+        sql += " ORDER BY key, upload_id LIMIT ?"
+        args.append(limit)
+        return [_upload_from_row(row) for row in self._r.execute(sql, args)]
+
+    async def complete_upload(
+        self,
+        upload_id: str,
+        record: ObjectRecord,
+        used_parts: list[int],
+        *,
+        if_none_match: bool = False,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
+        def op(c: sqlite3.Connection) -> ObjectRecord | None:
+            if not c.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
+                raise NoSuchUpload(upload_id)
+            self._check_write_conditions(c, record.bucket, record.key, if_none_match, if_match_etag)
+            used = set(used_parts)
+            leftovers: list[Segment] = []
+            for number, seg_json in c.execute(
+                "SELECT part_number, segment FROM parts WHERE upload_id = ?", (upload_id,)
+            ).fetchall():
+                if number not in used:
+                    b, n, i = json.loads(seg_json)
+                    leftovers.append(Segment(b, n, bool(i)))
+            self._release_parts(c, leftovers)
+            c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
+            c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+            return self._upsert_object(c, record)
+
+        return await self._write(op)
+
+    async def abort_upload(self, upload_id: str) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            if not c.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
+                raise NoSuchUpload(upload_id)
+            segs = [
+                Segment(b, n, bool(i))
+                for (b, n, i) in (
+                    json.loads(r[0])
+                    for r in c.execute(
+                        "SELECT segment FROM parts WHERE upload_id = ?", (upload_id,)
+                    ).fetchall()
+                )
+            ]
+            self._release_parts(c, segs)
+            c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
+            c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+
+        await self._write(op)
+
+    # Reclaim ---------------------------------------------------------------------------
+    async def due_garbage(self, now: float, limit: int) -> list[tuple[str, bool]]:
+        rows = self._r.execute(
+            "SELECT blob_id, inline FROM garbage WHERE due <= ? ORDER BY due LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [(r[0], bool(r[1])) for r in rows]
+
+    async def forget_garbage(self, blob_ids: list[str]) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            for blob_id in blob_ids:
+                row = c.execute(
+                    "SELECT inline FROM garbage WHERE blob_id = ?", (blob_id,)
+                ).fetchone()
+                if row and row[0]:
+                    c.execute("DELETE FROM inline_blobs WHERE blob_id = ?", (blob_id,))
+                c.execute("DELETE FROM garbage WHERE blob_id = ?", (blob_id,))
+
+        await self._write(op)
+
+    async def known_blobs(self, blob_ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for blob_id in blob_ids:
+            if self._r.execute(
+                "SELECT 1 FROM blobs WHERE blob_id = ? UNION ALL "
+                "SELECT 1 FROM garbage WHERE blob_id = ? LIMIT 1",
+                (blob_id, blob_id),
+            ).fetchone():
+                known.add(blob_id)
+        return known

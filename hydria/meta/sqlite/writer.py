@@ -1,0 +1,131 @@
+"""The single SQLite writer: one thread owns the write connection and batches commits.
+
+Callers submit a function of the connection and await its result. The thread drains whatever
+is queued (up to ``max_batch``) into one transaction, each function inside its own SAVEPOINT so
+one failure does not undo its neighbours, then commits once: many small writes share one fsync
+(group commit). With several server processes each has its own writer; SQLite's file lock
+(``BEGIN IMMEDIATE`` + busy timeout) serialises them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("hydria.meta.sqlite")
+
+_STOP = object()
+
+
+def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if fut.cancelled():
+        return
+    if error is not None:
+        fut.set_exception(error)
+    else:
+        fut.set_result(result)
+
+
+class SqliteWriter:
+    """Owns the write connection; see module docstring."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int) -> None:
+        self._connect = connect
+        self._max_batch = max(1, max_batch)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def main() -> None:
+            try:
+                conn = self._connect()
+            except BaseException as exc:  # surfaced to start()
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            try:
+                self._run(conn)
+            finally:
+                conn.close()
+
+        self._thread = threading.Thread(target=main, name="hydria-sqlite-writer", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._queue.put((fn, fut, loop))
+        return fut
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self.submit(fn)
+
+    def _run(self, conn: sqlite3.Connection) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            batch = [item]
+            stop_after = False
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stop_after = True
+                    break
+                batch.append(nxt)
+            self._execute_batch(conn, batch)
+            if stop_after:
+                return
+
+    def _execute_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        outcomes: list[tuple[Any, Any, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for _fn, fut, loop in batch:
+                loop.call_soon_threadsafe(_resolve, fut, None, exc)
+            return
+        for fn, fut, loop in batch:
+            conn.execute("SAVEPOINT w")
+            try:
+                result = fn(conn)
+            except BaseException as exc:  # reported to the caller, batch continues
+                conn.execute("ROLLBACK TO w")
+                conn.execute("RELEASE w")
+                outcomes.append((fut, loop, None, exc))
+            else:
+                conn.execute("RELEASE w")
+                outcomes.append((fut, loop, result, None))
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("group commit failed: %s", exc)
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            outcomes = [(fut, loop, None, exc) for fut, loop, _, _ in outcomes]
+        for fut, loop, result, error in outcomes:
+            loop.call_soon_threadsafe(_resolve, fut, result, error)

@@ -1,0 +1,190 @@
+"""The metadata store interface and its records.
+
+Every backend (SQLite now, PostgreSQL later) implements ``MetaStore``; tests/contract runs one
+suite against each. Methods are async so that a backend may hand writes to a single writer
+thread (SQLite group commit) or a connection pool (PostgreSQL) without changing callers.
+
+Object bytes live in the blob store or, for small ones, inline in the metadata store; an
+object's ``segments`` list says which. A segment's blob id is referenced by exactly one object
+or part; when a write replaces or removes it, the store moves the id to the garbage list in the
+same transaction, and the reclaim worker deletes the bytes after a grace delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hydria.errors import HydriaError
+
+
+class MetaError(HydriaError):
+    """Base of metadata-store errors the service layer maps to S3 errors."""
+
+
+class BucketExists(MetaError):
+    def __init__(self, owner_id: str) -> None:
+        super().__init__("bucket exists")
+        self.owner_id = owner_id
+
+
+class BucketNotEmpty(MetaError):
+    pass
+
+
+class NoSuchBucket(MetaError):
+    pass
+
+
+class NoSuchUpload(MetaError):
+    pass
+
+
+class PreconditionFailed(MetaError):
+    """A conditional write found the current state other than the caller expected."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of an object's bytes: a blob (file or inline row) and its length."""
+
+    blob_id: str
+    size: int
+    inline: bool = False
+
+
+@dataclass
+class BucketRecord:
+    name: str
+    owner_id: str
+    created_at: float
+    region: str
+
+
+@dataclass
+class ObjectRecord:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    """The quoted-less ETag: MD5 hex, or MD5-of-MD5s plus '-N' for multipart."""
+    last_modified: float
+    owner_id: str
+    storage_class: str = "STANDARD"
+    headers: dict[str, str] = field(default_factory=dict)
+    """Stored response headers: content-type, cache-control... and x-amz-meta-*."""
+    segments: list[Segment] = field(default_factory=list)
+    part_sizes: list[int] | None = None
+    """For multipart objects, the size of each part in order (for partNumber reads)."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Room for later features (checksums, tags, version ids) without a schema change."""
+
+
+@dataclass
+class UploadRecord:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: float
+    owner_id: str
+    storage_class: str = "STANDARD"
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class PartRecord:
+    upload_id: str
+    part_number: int
+    size: int
+    etag: str
+    last_modified: float
+    segment: Segment
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class MetaStore(Protocol):
+    """What the service layer needs from a metadata backend."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    # Buckets
+    async def create_bucket(self, record: BucketRecord) -> None:
+        """Insert; raise BucketExists (with the current owner) when the name is taken."""
+
+    async def get_bucket(self, name: str) -> BucketRecord | None: ...
+
+    async def list_buckets(
+        self, owner_id: str | None, prefix: str, start_after: str, limit: int
+    ) -> list[BucketRecord]: ...
+
+    async def delete_bucket(self, name: str) -> None:
+        """Raise NoSuchBucket, or BucketNotEmpty when objects or uploads remain."""
+
+    # Objects
+    async def get_object(self, bucket: str, key: str) -> ObjectRecord | None: ...
+
+    async def get_object_with_inline(
+        self, bucket: str, key: str
+    ) -> tuple[ObjectRecord, bytes | None] | None:
+        """The record and, when its bytes are one inline segment, those bytes: one snapshot."""
+
+    async def put_object(
+        self,
+        record: ObjectRecord,
+        inline_data: bytes | None = None,
+        *,
+        if_none_match: bool = False,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
+        """Atomically insert or replace; return the replaced record.
+
+        Raises NoSuchBucket if the bucket vanished, PreconditionFailed when a condition fails.
+        """
+
+    async def delete_object(self, bucket: str, key: str) -> ObjectRecord | None: ...
+
+    async def list_objects(
+        self, bucket: str, prefix: str, start_after: str, limit: int, *, inclusive: bool = False
+    ) -> list[ObjectRecord]:
+        """Objects with key > start_after (>= when inclusive) under prefix, in UTF-8 order."""
+
+    async def read_inline(self, blob_id: str) -> bytes | None: ...
+
+    # Multipart uploads
+    async def create_upload(self, record: UploadRecord) -> None: ...
+
+    async def get_upload(self, upload_id: str) -> UploadRecord | None: ...
+
+    async def put_part(self, part: PartRecord, inline_data: bytes | None = None) -> None:
+        """Insert or replace a part; raise NoSuchUpload when the upload is gone."""
+
+    async def list_parts(self, upload_id: str, after_part: int, limit: int) -> list[PartRecord]: ...
+
+    async def list_uploads(
+        self, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, limit: int
+    ) -> list[UploadRecord]: ...
+
+    async def complete_upload(
+        self,
+        upload_id: str,
+        record: ObjectRecord,
+        used_parts: list[int],
+        *,
+        if_none_match: bool = False,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
+        """Make the object visible from the listed parts; discard the upload's other parts."""
+
+    async def abort_upload(self, upload_id: str) -> None: ...
+
+    # Reclaim
+    async def due_garbage(self, now: float, limit: int) -> list[tuple[str, bool]]:
+        """(blob id, is inline) pairs whose grace delay has passed."""
+
+    async def forget_garbage(self, blob_ids: list[str]) -> None: ...
+
+    async def known_blobs(self, blob_ids: list[str]) -> set[str]:
+        """The subset of blob_ids referenced by an object, a part, or awaiting reclaim."""

@@ -1,0 +1,1 @@
+"""Typed records and rules with no I/O."""

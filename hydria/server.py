@@ -1,0 +1,44 @@
+"""Composition root: settings -> stores -> services -> ASGI app. Each worker process calls
+``create_app`` (uvicorn's factory) and rebuilds the same graph from HYDRIA_* variables."""
+
+from __future__ import annotations
+
+import logging
+
+from hydria.api.app import S3App
+from hydria.blob.localfs import LocalBlobStore
+from hydria.config import Settings, load_settings
+from hydria.credentials import load_root_credential
+from hydria.meta.sqlite.store import SqliteMetaStore
+from hydria.service.context import ServiceContext
+from hydria.workers.reclaim import ReclaimWorker
+
+
+def build_app(settings: Settings) -> S3App:
+    meta = SqliteMetaStore(settings.meta_path, max_batch=settings.group_commit_max)
+    meta.grace_seconds = settings.orphan_grace_seconds
+    blobs = LocalBlobStore(settings.blob_dir)
+    services = ServiceContext(settings=settings, meta=meta, blobs=blobs)
+    root = load_root_credential(settings)
+    keys = {root.access_key: root}
+    reclaim = ReclaimWorker(services)
+
+    async def startup() -> None:
+        await meta.start()
+        reclaim.start()
+
+    async def shutdown() -> None:
+        await reclaim.stop()
+        await meta.close()
+
+    return S3App(services, keys.get, on_startup=[startup], on_shutdown=[shutdown])
+
+
+def create_app() -> S3App:
+    """uvicorn factory: settings come from the environment the CLI prepared."""
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return build_app(settings)

@@ -1,0 +1,197 @@
+"""Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts, ListUploads.
+
+Parts are stored as blobs of their own; Complete does not copy bytes, it records the object as
+the ordered list of its parts' segments in one metadata transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import AsyncIterable
+
+from hydria.errors import S3Error
+from hydria.meta.store import (
+    NoSuchBucket,
+    NoSuchUpload,
+    ObjectRecord,
+    PartRecord,
+    PreconditionFailed,
+    UploadRecord,
+)
+from hydria.model.objects import multipart_etag
+from hydria.service.context import ServiceContext
+from hydria.service.objects import _discard, receive_bytes
+
+MAX_PARTS = 10_000
+
+
+def new_upload_id() -> str:
+    return base64.urlsafe_b64encode(os.urandom(48)).decode().rstrip("=")
+
+
+async def create_upload(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    *,
+    owner_id: str,
+    headers: dict[str, str],
+    storage_class: str,
+) -> UploadRecord:
+    await ctx.require_bucket(bucket)
+    record = UploadRecord(
+        upload_id=new_upload_id(),
+        bucket=bucket,
+        key=key,
+        initiated=ctx.clock(),
+        owner_id=owner_id,
+        storage_class=storage_class,
+        headers=headers,
+    )
+    try:
+        await ctx.meta.create_upload(record)
+    except NoSuchBucket:
+        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    return record
+
+
+async def require_upload(
+    ctx: ServiceContext, bucket: str, key: str, upload_id: str
+) -> UploadRecord:
+    upload = await ctx.meta.get_upload(upload_id)
+    if upload is None or upload.bucket != bucket or upload.key != key:
+        await ctx.require_bucket(bucket)
+        raise S3Error("NoSuchUpload", UploadId=upload_id)
+    return upload
+
+
+def check_part_number(value: str | None) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PARTS:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=value or "",
+        )
+    return number
+
+
+async def upload_part(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    part_number: int,
+    body: AsyncIterable[bytes],
+    declared_size: int | None,
+) -> PartRecord:
+    await require_upload(ctx, bucket, key, upload_id)
+    max_size = ctx.settings.max_part_size
+    if declared_size is not None and declared_size > max_size:
+        raise S3Error(
+            "EntityTooLarge", ProposedSize=str(declared_size), MaxSizeAllowed=str(max_size)
+        )
+    stored = await receive_bytes(ctx, body, declared_size, max_size)
+    part = PartRecord(
+        upload_id=upload_id,
+        part_number=part_number,
+        size=stored.segment.size,
+        etag=stored.md5_hex,
+        last_modified=ctx.clock(),
+        segment=stored.segment,
+    )
+    try:
+        await ctx.meta.put_part(part, stored.inline_data)
+    except NoSuchUpload:
+        _discard(ctx, [stored.segment])
+        raise S3Error("NoSuchUpload", UploadId=upload_id) from None
+    except BaseException:
+        _discard(ctx, [stored.segment])
+        raise
+    return part
+
+
+async def complete_upload(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    requested: list[tuple[int, str]],
+    *,
+    if_none_match: bool = False,
+    if_match_etag: str | None = None,
+) -> ObjectRecord:
+    """Validate the client's part list against what was uploaded and commit the object."""
+    upload = await require_upload(ctx, bucket, key, upload_id)
+    if not requested:
+        raise S3Error(
+            "MalformedXML",
+        )
+    previous = 0
+    for number, _etag in requested:
+        if number <= previous:
+            raise S3Error("InvalidPartOrder", UploadId=upload_id)
+        previous = number
+    stored = {p.part_number: p for p in await ctx.meta.list_parts(upload_id, 0, MAX_PARTS + 1)}
+    chosen: list[PartRecord] = []
+    for number, etag in requested:
+        part = stored.get(number)
+        if part is None or etag.strip().strip('"') != part.etag:
+            raise S3Error("InvalidPart", UploadId=upload_id, PartNumber=str(number), ETag=etag)
+        chosen.append(part)
+    for part in chosen[:-1]:
+        if part.size < ctx.settings.min_part_size:
+            raise S3Error(
+                "EntityTooSmall",
+                ProposedSize=str(part.size),
+                MinSizeAllowed=str(ctx.settings.min_part_size),
+                PartNumber=str(part.part_number),
+                ETag=part.etag,
+            )
+    total = sum(p.size for p in chosen)
+    if total > ctx.settings.max_multipart_object_size:
+        raise S3Error(
+            "EntityTooLarge",
+            ProposedSize=str(total),
+            MaxSizeAllowed=str(ctx.settings.max_multipart_object_size),
+        )
+    record = ObjectRecord(
+        bucket=bucket,
+        key=key,
+        size=total,
+        etag=multipart_etag([p.etag for p in chosen]),
+        last_modified=ctx.clock(),
+        owner_id=upload.owner_id,
+        storage_class=upload.storage_class,
+        headers=upload.headers,
+        segments=[p.segment for p in chosen],
+        part_sizes=[p.size for p in chosen],
+    )
+    try:
+        await ctx.meta.complete_upload(
+            upload_id,
+            record,
+            [p.part_number for p in chosen],
+            if_none_match=if_none_match,
+            if_match_etag=if_match_etag,
+        )
+    except NoSuchUpload:
+        raise S3Error("NoSuchUpload", UploadId=upload_id) from None
+    except NoSuchBucket:
+        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    except PreconditionFailed:
+        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+    return record
+
+
+async def abort_upload(ctx: ServiceContext, bucket: str, key: str, upload_id: str) -> None:
+    await require_upload(ctx, bucket, key, upload_id)
+    try:
+        await ctx.meta.abort_upload(upload_id)
+    except NoSuchUpload:
+        raise S3Error("NoSuchUpload", UploadId=upload_id) from None

@@ -1,0 +1,222 @@
+"""Object operations: PutObject, GetObject/HeadObject, DeleteObject(s), CopyObject.
+
+Bytes are streamed: a body is consumed chunk by chunk into a blob writer (or, when it fits
+under ``inline_threshold``, a bounded buffer stored in the metadata database). The body's own
+verification (signatures, Content-MD5, checksums) raises from the iterator before the metadata
+commit, so a bad upload stores nothing. Data is durable before the commit that makes it visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from hydria.errors import S3Error
+from hydria.meta.store import NoSuchBucket, ObjectRecord, PreconditionFailed, Segment
+from hydria.model.objects import ByteRange
+from hydria.service.context import ServiceContext
+
+
+@dataclass
+class StoredBytes:
+    """Bytes received and made durable (or held for an inline commit)."""
+
+    segment: Segment
+    md5_hex: str
+    inline_data: bytes | None
+
+
+async def receive_bytes(
+    ctx: ServiceContext, body: AsyncIterable[bytes], declared_size: int | None, max_size: int
+) -> StoredBytes:
+    """Consume ``body`` into durable storage, refusing more than ``max_size`` bytes."""
+    threshold = ctx.settings.inline_threshold
+    buffer = bytearray()
+    writer = None
+    if declared_size is not None and declared_size > threshold:
+        writer = ctx.blobs.new_writer()
+    size = 0
+    try:
+        async for chunk in body:
+            size += len(chunk)
+            if size > max_size:
+                raise S3Error(
+                    "EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(max_size)
+                )
+            if writer is not None:
+                await writer.write(chunk)
+                continue
+            buffer += chunk
+            if len(buffer) > threshold:
+                writer = ctx.blobs.new_writer()
+                await writer.write(bytes(buffer))
+                buffer.clear()
+        if writer is None:
+            data = bytes(buffer)
+            return StoredBytes(
+                Segment(uuid.uuid4().hex, len(data), inline=True),
+                hashlib.md5(data).hexdigest(),
+                data,
+            )
+        md5 = await writer.commit()
+        return StoredBytes(Segment(writer.blob_id, writer.size), md5.hex(), None)
+    except BaseException:
+        if writer is not None:
+            await writer.abort()
+        raise
+
+
+async def commit_object(
+    ctx: ServiceContext,
+    record: ObjectRecord,
+    inline_data: bytes | None,
+    *,
+    if_none_match: bool = False,
+    if_match_etag: str | None = None,
+) -> ObjectRecord | None:
+    """Make a fully received object visible; discards its bytes if the commit fails."""
+    try:
+        return await ctx.meta.put_object(
+            record, inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
+        )
+    except NoSuchBucket:
+        _discard(ctx, record.segments)
+        raise S3Error("NoSuchBucket", BucketName=record.bucket) from None
+    except PreconditionFailed:
+        _discard(ctx, record.segments)
+        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+    except BaseException:
+        _discard(ctx, record.segments)
+        raise
+
+
+def _discard(ctx: ServiceContext, segments: list[Segment]) -> None:
+    for seg in segments:
+        if not seg.inline:
+            ctx.blobs.delete(seg.blob_id)
+
+
+async def put_object(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    body: AsyncIterable[bytes],
+    *,
+    declared_size: int | None,
+    owner_id: str,
+    headers: dict[str, str],
+    storage_class: str,
+    if_none_match: bool = False,
+    if_match_etag: str | None = None,
+) -> ObjectRecord:
+    await ctx.require_bucket(bucket)
+    max_size = ctx.settings.max_object_size
+    if declared_size is not None and declared_size > max_size:
+        raise S3Error(
+            "EntityTooLarge", ProposedSize=str(declared_size), MaxSizeAllowed=str(max_size)
+        )
+    stored = await receive_bytes(ctx, body, declared_size, max_size)
+    record = ObjectRecord(
+        bucket=bucket,
+        key=key,
+        size=stored.segment.size,
+        etag=stored.md5_hex,
+        last_modified=ctx.clock(),
+        owner_id=owner_id,
+        storage_class=storage_class,
+        headers=headers,
+        segments=[stored.segment],
+    )
+    await commit_object(
+        ctx, record, stored.inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
+    )
+    return record
+
+
+async def head_object(ctx: ServiceContext, bucket: str, key: str) -> ObjectRecord:
+    record = await ctx.meta.get_object(bucket, key)
+    if record is None:
+        await ctx.require_bucket(bucket)
+        raise S3Error("NoSuchKey", Key=key)
+    return record
+
+
+@dataclass
+class ObjectReader:
+    """An object about to be streamed: its record and the bytes of the requested range."""
+
+    record: ObjectRecord
+    start: int
+    length: int
+    _inline: bytes | None
+    _ctx: ServiceContext
+    _first_fd: int | None = None
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        if self._inline is not None:
+            yield self._inline[self.start : self.start + self.length]
+            return
+        end = self.start + self.length
+        offset = 0
+        first = True
+        for seg in self.record.segments:
+            seg_start, seg_end = offset, offset + seg.size
+            offset = seg_end
+            if seg_end <= self.start or seg_start >= end:
+                continue
+            lo = max(self.start, seg_start) - seg_start
+            hi = min(end, seg_end) - seg_start
+            if seg.inline:
+                data = await self._ctx.meta.read_inline(seg.blob_id)
+                if data is None:
+                    raise S3Error("InternalError")
+                yield data[lo:hi]
+                continue
+            if first and self._first_fd is not None:
+                fd = self._first_fd
+                self._first_fd = None
+            else:
+                fd = self._ctx.blobs.open(seg.blob_id)
+            first = False
+            async for chunk in self._ctx.blobs.read_fd(fd, lo, hi - lo):
+                yield chunk
+
+    def close(self) -> None:
+        """Release a descriptor opened ahead but never streamed (HEAD, errors)."""
+        if self._first_fd is not None:
+            import os
+
+            os.close(self._first_fd)
+            self._first_fd = None
+
+
+async def open_object(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    byte_range: ByteRange | None,
+    record_and_inline: tuple[ObjectRecord, bytes | None] | None = None,
+) -> ObjectReader:
+    """Resolve an object and open its first blob now, so a later reclaim cannot race the read."""
+    found = record_and_inline or await ctx.meta.get_object_with_inline(bucket, key)
+    if found is None:
+        await ctx.require_bucket(bucket)
+        raise S3Error("NoSuchKey", Key=key)
+    record, inline = found
+    start, length = (byte_range.start, byte_range.length) if byte_range else (0, record.size)
+    reader = ObjectReader(record, start, length, inline, ctx)
+    if inline is None:
+        offset = 0
+        for seg in record.segments:
+            if offset + seg.size > start and not seg.inline and length > 0:
+                reader._first_fd = ctx.blobs.open(seg.blob_id)
+                break
+            offset += seg.size
+    return reader
+
+
+async def delete_object(ctx: ServiceContext, bucket: str, key: str) -> ObjectRecord | None:
+    await ctx.require_bucket(bucket)
+    return await ctx.meta.delete_object(bucket, key)

@@ -1,0 +1,1 @@
+"""Background work run inside the server processes."""

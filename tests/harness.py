@@ -1,0 +1,125 @@
+"""Starts the real ``hydria serve`` process on a free port with a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+ACCESS_KEY = "HYDRIATESTACCESSKEY1"
+SECRET_KEY = "hydria-test-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HydriaServer:
+    """One server process; ``restart`` keeps the data directory, ``kill`` is SIGKILL."""
+
+    def __init__(
+        self, data_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = free_port()
+        self.workers = workers
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    access_key = ACCESS_KEY
+    secret_key = SECRET_KEY
+
+    def start(self, timeout: float = 30.0) -> None:
+        env = dict(os.environ)
+        env.update(
+            {
+                "HYDRIA_ROOT_ACCESS_KEY": ACCESS_KEY,
+                "HYDRIA_ROOT_SECRET_KEY": SECRET_KEY,
+                "HYDRIA_WORKERS": str(self.workers),
+                "HYDRIA_LOG_LEVEL": "warning",
+            }
+        )
+        env.update(self.extra_env)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hydria",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    if s.recv(16).startswith(b"HTTP/1.1"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the crash a power cut would be."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.port = free_port()
+        self.start()
+
+    def client(self, **config: object):  # type: ignore[no-untyped-def]
+        """A boto3 S3 client with its defaults left on (checksums, SigV4, path style)."""
+        cfg = {"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 2}}
+        cfg.update(config)
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name="us-east-1",
+            config=Config(**cfg),
+        )
