@@ -153,7 +153,6 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "InvalidChunkSizeError": ErrorSpec(
         403, "Only the last chunk is allowed to have a size less than 8192 bytes"
     ),
-    "AuthorizationHeaderMissing": ErrorSpec(403, "Access Denied"),
 }
 
 

@@ -50,7 +50,10 @@ class S3App:
         self.settings = services.settings
         self.lookup = lookup
         self.region = services.settings.region
-        self.domains = tuple("." + d.lower() for d in services.settings.domains)
+        # Longest first, so bucket.s3.localhost names "bucket" rather than "bucket.s3".
+        self.domains = tuple(
+            sorted(("." + d.lower() for d in services.settings.domains), key=len, reverse=True)
+        )
         self.on_startup = on_startup or []
         self.on_shutdown = on_shutdown or []
 

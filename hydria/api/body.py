@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from hydria.api.auth.authenticate import AuthResult
 from hydria.api.auth.chunked import AwsChunkedDecoder, incomplete
-from hydria.api.auth.sigv4 import PayloadKind, PayloadMode
+from hydria.api.auth.payload import PayloadKind, PayloadMode
 from hydria.api.request import S3Request
 from hydria.errors import S3Error
 from hydria.util.checksums import ALGORITHMS, Checksum, decode_checksum, new_checksum

@@ -46,6 +46,91 @@ def _unimplemented(operation: str) -> Handler:
     return handler
 
 
+def _config_ops(sub: str, name: str, listing: bool) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Get/Put/Delete of a bucket configuration subresource (with ?id= when it has a List)."""
+    q: tuple[str, ...] = (sub, "id") if listing else (sub,)
+    rows = [
+        ("bucket", "GET", f"GetBucket{name}", q),
+        ("bucket", "PUT", f"PutBucket{name}", q),
+        ("bucket", "DELETE", f"DeleteBucket{name}", q),
+    ]
+    if listing:
+        rows.append(("bucket", "GET", f"ListBucket{name}s", (sub,)))
+    return rows
+
+
+PENDING: list[tuple[str, str, str, tuple[str, ...]]] = [
+    *_config_ops("analytics", "AnalyticsConfiguration", True),
+    *_config_ops("inventory", "InventoryConfiguration", True),
+    *_config_ops("metrics", "MetricsConfiguration", True),
+    *_config_ops("intelligent-tiering", "IntelligentTieringConfiguration", True),
+    *_config_ops("cors", "Cors", False),
+    *_config_ops("encryption", "Encryption", False),
+    *_config_ops("ownershipControls", "OwnershipControls", False),
+    *_config_ops("policy", "Policy", False),
+    *_config_ops("replication", "Replication", False),
+    *_config_ops("tagging", "Tagging", False),
+    *_config_ops("website", "Website", False),
+    ("bucket", "GET", "GetBucketAccelerateConfiguration", ("accelerate",)),
+    ("bucket", "PUT", "PutBucketAccelerateConfiguration", ("accelerate",)),
+    ("bucket", "GET", "GetBucketAcl", ("acl",)),
+    ("bucket", "PUT", "PutBucketAcl", ("acl",)),
+    ("bucket", "GET", "GetBucketLifecycleConfiguration", ("lifecycle",)),
+    ("bucket", "PUT", "PutBucketLifecycleConfiguration", ("lifecycle",)),
+    ("bucket", "DELETE", "DeleteBucketLifecycle", ("lifecycle",)),
+    ("bucket", "GET", "GetBucketLogging", ("logging",)),
+    ("bucket", "PUT", "PutBucketLogging", ("logging",)),
+    ("bucket", "GET", "GetBucketNotificationConfiguration", ("notification",)),
+    ("bucket", "PUT", "PutBucketNotificationConfiguration", ("notification",)),
+    ("bucket", "GET", "GetObjectLockConfiguration", ("object-lock",)),
+    ("bucket", "PUT", "PutObjectLockConfiguration", ("object-lock",)),
+    ("bucket", "GET", "GetBucketPolicyStatus", ("policyStatus",)),
+    ("bucket", "GET", "GetPublicAccessBlock", ("publicAccessBlock",)),
+    ("bucket", "PUT", "PutPublicAccessBlock", ("publicAccessBlock",)),
+    ("bucket", "DELETE", "DeletePublicAccessBlock", ("publicAccessBlock",)),
+    ("bucket", "GET", "GetBucketRequestPayment", ("requestPayment",)),
+    ("bucket", "PUT", "PutBucketRequestPayment", ("requestPayment",)),
+    ("bucket", "GET", "GetBucketVersioning", ("versioning",)),
+    ("bucket", "PUT", "PutBucketVersioning", ("versioning",)),
+    ("bucket", "GET", "ListObjectVersions", ("versions",)),
+    ("bucket", "GET", "GetBucketAbac", ("abac",)),
+    ("bucket", "PUT", "PutBucketAbac", ("abac",)),
+    ("bucket", "GET", "CreateSession", ("session",)),
+    ("bucket", "POST", "CreateBucketMetadataConfiguration", ("metadataConfiguration",)),
+    ("bucket", "GET", "GetBucketMetadataConfiguration", ("metadataConfiguration",)),
+    ("bucket", "DELETE", "DeleteBucketMetadataConfiguration", ("metadataConfiguration",)),
+    (
+        "bucket",
+        "PUT",
+        "UpdateBucketMetadataInventoryTableConfiguration",
+        ("metadataInventoryTable",),
+    ),
+    ("bucket", "PUT", "UpdateBucketMetadataJournalTableConfiguration", ("metadataJournalTable",)),
+    ("bucket", "POST", "CreateBucketMetadataTableConfiguration", ("metadataTable",)),
+    ("bucket", "GET", "GetBucketMetadataTableConfiguration", ("metadataTable",)),
+    ("bucket", "DELETE", "DeleteBucketMetadataTableConfiguration", ("metadataTable",)),
+    ("object", "GET", "GetObjectAcl", ("acl",)),
+    ("object", "PUT", "PutObjectAcl", ("acl",)),
+    ("object", "GET", "GetObjectTagging", ("tagging",)),
+    ("object", "PUT", "PutObjectTagging", ("tagging",)),
+    ("object", "DELETE", "DeleteObjectTagging", ("tagging",)),
+    ("object", "GET", "GetObjectRetention", ("retention",)),
+    ("object", "PUT", "PutObjectRetention", ("retention",)),
+    ("object", "GET", "GetObjectLegalHold", ("legal-hold",)),
+    ("object", "PUT", "PutObjectLegalHold", ("legal-hold",)),
+    ("object", "GET", "GetObjectAttributes", ("attributes",)),
+    ("object", "GET", "GetObjectTorrent", ("torrent",)),
+    ("object", "POST", "RestoreObject", ("restore",)),
+    ("object", "POST", "SelectObjectContent", ("select",)),
+    ("object", "PUT", "RenameObject", ("renameObject",)),
+    ("object", "PUT", "UpdateObjectEncryption", ("encryption",)),
+    ("object", "GET", "GetObjectAnnotation", ("annotation", "annotationName")),
+    ("object", "PUT", "PutObjectAnnotation", ("annotation",)),
+    ("object", "DELETE", "DeleteObjectAnnotation", ("annotation",)),
+    ("object", "GET", "ListObjectAnnotations", ("annotation",)),
+]
+
+
 def _rows() -> list[Route]:
     R = Route
     rows = [
@@ -76,9 +161,6 @@ def _rows() -> list[Route]:
             listing.list_objects_v2,
             ("list-type",),
         ),
-        R("bucket", "PUT", "CreateBucket", "s3:CreateBucket", buckets.create_bucket),
-        R("bucket", "HEAD", "HeadBucket", "s3:ListBucket", buckets.head_bucket),
-        R("bucket", "DELETE", "DeleteBucket", "s3:DeleteBucket", buckets.delete_bucket),
         R(
             "bucket",
             "POST",
@@ -138,99 +220,16 @@ def _rows() -> list[Route]:
             ("uploadId",),
         ),
     ]
-    # Subresources whose operations come with later issues: NotImplemented until then.
-    later_bucket = {
-        "accelerate": (
-            "GetBucketAccelerateConfiguration",
-            "PutBucketAccelerateConfiguration",
-            None,
-        ),
-        "acl": ("GetBucketAcl", "PutBucketAcl", None),
-        "analytics": (
-            "GetBucketAnalyticsConfiguration",
-            "PutBucketAnalyticsConfiguration",
-            "DeleteBucketAnalyticsConfiguration",
-        ),
-        "cors": ("GetBucketCors", "PutBucketCors", "DeleteBucketCors"),
-        "encryption": ("GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"),
-        "intelligent-tiering": (
-            "GetBucketIntelligentTieringConfiguration",
-            "PutBucketIntelligentTieringConfiguration",
-            "DeleteBucketIntelligentTieringConfiguration",
-        ),
-        "inventory": (
-            "GetBucketInventoryConfiguration",
-            "PutBucketInventoryConfiguration",
-            "DeleteBucketInventoryConfiguration",
-        ),
-        "lifecycle": (
-            "GetBucketLifecycleConfiguration",
-            "PutBucketLifecycleConfiguration",
-            "DeleteBucketLifecycle",
-        ),
-        "logging": ("GetBucketLogging", "PutBucketLogging", None),
-        "metadataTable": (
-            "GetBucketMetadataTableConfiguration",
-            "CreateBucketMetadataTableConfiguration",
-            "DeleteBucketMetadataTableConfiguration",
-        ),
-        "metrics": (
-            "GetBucketMetricsConfiguration",
-            "PutBucketMetricsConfiguration",
-            "DeleteBucketMetricsConfiguration",
-        ),
-        "notification": (
-            "GetBucketNotificationConfiguration",
-            "PutBucketNotificationConfiguration",
-            None,
-        ),
-        "object-lock": ("GetObjectLockConfiguration", "PutObjectLockConfiguration", None),
-        "ownershipControls": (
-            "GetBucketOwnershipControls",
-            "PutBucketOwnershipControls",
-            "DeleteBucketOwnershipControls",
-        ),
-        "policy": ("GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"),
-        "policyStatus": ("GetBucketPolicyStatus", None, None),
-        "publicAccessBlock": (
-            "GetPublicAccessBlock",
-            "PutPublicAccessBlock",
-            "DeletePublicAccessBlock",
-        ),
-        "replication": ("GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"),
-        "requestPayment": ("GetBucketRequestPayment", "PutBucketRequestPayment", None),
-        "tagging": ("GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"),
-        "versioning": ("GetBucketVersioning", "PutBucketVersioning", None),
-        "versions": ("ListObjectVersions", None, None),
-        "website": ("GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"),
-        "session": ("CreateSession", None, None),
-    }
-    pending: list[Route] = []
-    for sub, (get_op, put_op, delete_op) in later_bucket.items():
-        for method, op in (("GET", get_op), ("PUT", put_op), ("DELETE", delete_op)):
-            if op:
-                pending.append(R("bucket", method, op, "s3:" + op, _unimplemented(op), (sub,)))
-    later_object = {
-        "acl": ("GetObjectAcl", "PutObjectAcl", None, None),
-        "tagging": ("GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", None),
-        "retention": ("GetObjectRetention", "PutObjectRetention", None, None),
-        "legal-hold": ("GetObjectLegalHold", "PutObjectLegalHold", None, None),
-        "attributes": ("GetObjectAttributes", None, None, None),
-        "torrent": ("GetObjectTorrent", None, None, None),
-        "restore": (None, None, None, "RestoreObject"),
-        "select": (None, None, None, "SelectObjectContent"),
-        "renameObject": (None, "RenameObject", None, None),
-    }
-    for sub, (get_op, put_op, delete_op, post_op) in later_object.items():
-        for method, op in (
-            ("GET", get_op),
-            ("PUT", put_op),
-            ("DELETE", delete_op),
-            ("POST", post_op),
-        ):
-            if op:
-                pending.append(R("object", method, op, "s3:" + op, _unimplemented(op), (sub,)))
+    # Operations of later issues: NotImplemented until then. (level, method, operation,
+    # required query parameters); more specific rows first.
+    pending: list[Route] = [
+        R(level, method, op, "s3:" + op, _unimplemented(op), query)
+        for level, method, op, query in PENDING
+    ]
     defaults = [
+        R("bucket", "PUT", "CreateBucket", "s3:CreateBucket", buckets.create_bucket),
+        R("bucket", "HEAD", "HeadBucket", "s3:ListBucket", buckets.head_bucket),
+        R("bucket", "DELETE", "DeleteBucket", "s3:DeleteBucket", buckets.delete_bucket),
         R("bucket", "GET", "ListObjects", "s3:ListBucket", listing.list_objects),
         R(
             "object",

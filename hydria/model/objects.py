@@ -113,8 +113,8 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         end = int(last) if last else size - 1
     except ValueError:
         return None
-    if end < start:
-        return None
     if start >= size:
         raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=str(size))
+    if end < start:
+        return None
     return ByteRange(start, min(end, size - 1))

@@ -11,13 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hydria.api.auth import sigv2, sigv4
-from hydria.api.auth.sigv4 import (
-    UNSIGNED_PAYLOAD,
-    KeyLookup,
-    PayloadMode,
-    now_epoch,
-    parse_content_sha256,
-)
+from hydria.api.auth.clock import now_epoch
+from hydria.api.auth.keys import KeyLookup
+from hydria.api.auth.payload import UNSIGNED_PAYLOAD, PayloadMode, parse_content_sha256
 from hydria.api.request import S3Request
 from hydria.errors import S3Error
 from hydria.model.principals import Credential

@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from hydria.api.auth.sigv4 import EMPTY_SHA256, PayloadMode, StreamSigning, hmac_hex
+from hydria.api.auth.payload import EMPTY_SHA256, PayloadMode, StreamSigning
+from hydria.api.auth.sigv4 import hmac_hex
 from hydria.errors import S3Error
 
 MAX_LINE = 4096
@@ -163,6 +164,8 @@ class AwsChunkedDecoder:
 
     def finish(self) -> None:
         """Declare the end of the wire body; raises unless it ended exactly where it should."""
+        if self._pending:
+            raise incomplete()
         if self._state == _TRAILER and self._skipped_blank and not self._trailer_lines:
             self._end_trailers()
         if self._state != _DONE:

@@ -12,14 +12,8 @@ import base64
 import hmac
 from urllib.parse import unquote
 
-from hydria.api.auth.sigv4 import (
-    KeyLookup,
-    check_skew,
-    iso8601,
-    lookup_key,
-    missing_date,
-    parse_http_date,
-)
+from hydria.api.auth.clock import check_skew, iso8601, missing_date, parse_http_date
+from hydria.api.auth.keys import KeyLookup, lookup_key
 from hydria.api.request import S3Request
 from hydria.errors import S3Error
 from hydria.model.principals import Credential
@@ -78,12 +72,21 @@ EXTRA_SUBRESOURCES = SUBRESOURCES | {
 """Newer subresources some clients also sign; tried only when the botocore set fails."""
 
 
-def canonical_resource(request: S3Request, subresources: frozenset[str] = SUBRESOURCES) -> str:
-    """``/bucket/key?sub=value&...``: the raw path (bucket prefixed for virtual hosts) and the
-    signed subresources, sorted by name, values decoded."""
+def resource_path(request: S3Request) -> str:
+    """The raw path as sent, with the bucket prefixed for virtual-host requests."""
     path = request.raw_path or "/"
     if request.virtual_host and request.bucket:
         path = "/" + request.bucket + path
+    return path
+
+
+def canonical_resource(
+    request: S3Request, subresources: frozenset[str] = SUBRESOURCES, *, path: str | None = None
+) -> str:
+    """``/bucket/key?sub=value&...``: the resource path and the signed subresources, sorted by
+    name, values decoded."""
+    if path is None:
+        path = resource_path(request)
     if not request.raw_query:
         return path
     found: list[tuple[str, str | None]] = []
@@ -118,6 +121,7 @@ def string_to_sign(
     *,
     subresources: frozenset[str] = SUBRESOURCES,
     from_query: bool = False,
+    path: str | None = None,
 ) -> str:
     """VERB, Content-MD5, Content-Type, Date (or Expires), x-amz-* headers, resource."""
     headers = request.headers
@@ -129,7 +133,7 @@ def string_to_sign(
     return (
         f"{request.method}\n{(md5 or '').strip()}\n{(ctype or '').strip()}\n{date}\n"
         f"{_amz_headers(request, from_query=from_query)}"
-        f"{canonical_resource(request, subresources)}"
+        f"{canonical_resource(request, subresources, path=path)}"
     )
 
 
@@ -149,13 +153,19 @@ def _check(
 ) -> None:
     """Accept the first candidate string to sign that matches; else SignatureDoesNotMatch."""
     first = ""
+    paths = [resource_path(request)]
+    if request.bucket and paths[0] == "/" + request.bucket:
+        paths.append(paths[0] + "/")  # botocore signs "/bucket/" for bucket-level requests
     for subresources in (SUBRESOURCES, EXTRA_SUBRESOURCES):
-        for date in dates:
-            sts = string_to_sign(request, date, subresources=subresources, from_query=from_query)
-            if not first:
-                first = sts
-            if hmac.compare_digest(sign(credential.secret_key, sts), provided):
-                return
+        for path in paths:
+            for date in dates:
+                sts = string_to_sign(
+                    request, date, subresources=subresources, from_query=from_query, path=path
+                )
+                if not first:
+                    first = sts
+                if hmac.compare_digest(sign(credential.secret_key, sts), provided):
+                    return
     raise S3Error(
         "SignatureDoesNotMatch",
         AWSAccessKeyId=credential.access_key,

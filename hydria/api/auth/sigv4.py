@@ -4,24 +4,29 @@ S3 differs from generic SigV4 in ways that decide whether real clients are accep
 canonical URI is the path exactly as sent (never normalised, never encoded twice), the payload
 hash line is whatever ``x-amz-content-sha256`` says, and the body may be signed chunk by chunk
 (``chunked.py`` checks those). The signing key is derived once per (secret, day, region,
-service) and cached, since every request needs it. Shared helpers for request times live here
-too, because SigV2 checks time the same way.
+service) and cached, since every request needs it.
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_tz
-from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import quote, unquote_to_bytes
 
+from hydria.api.auth.clock import (
+    MAX_SKEW_SECONDS,
+    amz_basic,
+    check_skew,
+    iso8601,
+    missing_date,
+    parse_amz_date,
+    parse_http_date,
+)
+from hydria.api.auth.keys import KeyLookup, lookup_key
+from hydria.api.auth.payload import PayloadMode, StreamSigning, parse_content_sha256
 from hydria.api.request import Headers, S3Request
 from hydria.errors import S3Error
 from hydria.model.principals import Credential
@@ -29,224 +34,13 @@ from hydria.model.principals import Credential
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "s3"
 TERMINATOR = "aws4_request"
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-MAX_SKEW_SECONDS = 900
-"""AWS refuses requests whose clock is more than 15 minutes away from its own."""
 MAX_PRESIGN_EXPIRES = 604800
 """A presigned URL may live at most a week."""
-
-KeyLookup = Callable[[str], Credential | None]
-"""Access key id -> credential, or None when the key is unknown."""
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 _PATH_SAFE = _UNRESERVED | {"/"}
 _PATH_SAFE_OR_PCT = _PATH_SAFE | {"%"}
 _HEX = frozenset("0123456789abcdefABCDEF")
-_HEX_LOWER = frozenset("0123456789abcdef")
-
-
-# --------------------------------------------------------------------------- payload modes
-
-
-class PayloadKind(StrEnum):
-    """What ``x-amz-content-sha256`` promised about the body."""
-
-    UNSIGNED = "UNSIGNED-PAYLOAD"
-    SHA256 = "SHA256"
-    """A hex sha256 of the whole body was given; the body stream verifies it."""
-    STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-    STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-    STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-
-
-_STREAMING_KINDS = frozenset(
-    {
-        PayloadKind.STREAMING_SIGNED,
-        PayloadKind.STREAMING_SIGNED_TRAILER,
-        PayloadKind.STREAMING_UNSIGNED_TRAILER,
-    }
-)
-_TRAILER_KINDS = frozenset(
-    {PayloadKind.STREAMING_SIGNED_TRAILER, PayloadKind.STREAMING_UNSIGNED_TRAILER}
-)
-_SIGNED_CHUNK_KINDS = frozenset(
-    {PayloadKind.STREAMING_SIGNED, PayloadKind.STREAMING_SIGNED_TRAILER}
-)
-_ECDSA_STREAMING = frozenset(
-    {
-        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
-        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
-    }
-)
-_BAD_CONTENT_SHA256 = (
-    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
-    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
-    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER "
-    "or a valid sha256 value."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSigning:
-    """What chunk and trailer signatures chain from: the request's key, time, scope and seed."""
-
-    signing_key: bytes
-    amz_date: str
-    scope: str
-    seed_signature: str
-
-
-@dataclass(frozen=True, slots=True)
-class PayloadMode:
-    """How the request body is framed and what must be checked once it has all arrived.
-
-    ``kind`` says whether the body is plain or aws-chunked; ``sha256`` is the hex digest the
-    whole body must hash to (kind SHA256 only); ``signing`` carries the chunk-signature chain
-    for the signed streaming kinds (None for anonymous requests, whose chunks are only framed).
-    """
-
-    kind: PayloadKind
-    sha256: str | None = None
-    signing: StreamSigning | None = None
-
-    @property
-    def chunked(self) -> bool:
-        """True when the body is aws-chunked framing rather than the object bytes."""
-        return self.kind in _STREAMING_KINDS
-
-    @property
-    def has_trailer(self) -> bool:
-        """True when trailing headers (a checksum) follow the final chunk."""
-        return self.kind in _TRAILER_KINDS
-
-    @property
-    def signed_chunks(self) -> bool:
-        """True when every chunk carries a chunk-signature to verify."""
-        return self.kind in _SIGNED_CHUNK_KINDS
-
-
-UNSIGNED_PAYLOAD = PayloadMode(PayloadKind.UNSIGNED)
-_EMPTY_BODY = PayloadMode(PayloadKind.SHA256, sha256=EMPTY_SHA256)
-
-
-def is_sha256_hex(value: str) -> bool:
-    """True for 64 hex digits (either case), the form of a body digest in SigV4."""
-    return len(value) == 64 and _HEX.issuperset(value)
-
-
-def parse_content_sha256(value: str) -> PayloadMode:
-    """The payload mode an ``x-amz-content-sha256`` value announces (without signing data)."""
-    if value == "UNSIGNED-PAYLOAD":
-        return UNSIGNED_PAYLOAD
-    if value == EMPTY_SHA256:
-        return _EMPTY_BODY
-    if is_sha256_hex(value):
-        return PayloadMode(PayloadKind.SHA256, sha256=value.lower())
-    try:
-        kind = PayloadKind(value)
-    except ValueError:
-        kind = None
-    if kind is not None and kind is not PayloadKind.SHA256:
-        return PayloadMode(kind)
-    if value in _ECDSA_STREAMING:
-        raise S3Error(
-            "NotImplemented",
-            "The AWS4-ECDSA-P256-SHA256 signing algorithm is not implemented",
-        )
-    raise S3Error(
-        "InvalidArgument",
-        _BAD_CONTENT_SHA256,
-        ArgumentName="x-amz-content-sha256",
-        ArgumentValue=value,
-    )
-
-
-# --------------------------------------------------------------------------- request times
-
-
-def now_epoch(now: datetime | None) -> float:
-    """Seconds since the epoch for ``now`` (naive means UTC), or the current time."""
-    if now is None:
-        return time.time()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return now.timestamp()
-
-
-@lru_cache(maxsize=1024)
-def parse_amz_date(value: str) -> float | None:
-    """Epoch seconds of an ISO 8601 basic time (``20130524T000000Z``), None if malformed."""
-    if len(value) != 16 or value[8] != "T" or value[15] != "Z":
-        return None
-    digits = value[:8] + value[9:15]
-    if not digits.isdigit() or not digits.isascii():
-        return None
-    try:
-        fields = (
-            int(value[0:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[9:11]),
-            int(value[11:13]),
-            int(value[13:15]),
-        )
-        datetime(*fields)  # validates ranges (no 30 February)
-    except ValueError:
-        return None
-    return float(calendar.timegm(fields + (0, 0, 0)))
-
-
-def parse_http_date(value: str) -> float | None:
-    """Epoch seconds of a Date header (RFC 1123 and its relatives, or ISO basic), else None."""
-    parsed = parse_amz_date(value)
-    if parsed is not None:
-        return parsed
-    try:
-        tup = parsedate_tz(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if tup is None:
-        return None
-    try:
-        stamp = calendar.timegm(tup[:6] + (0, 0, 0)) - (tup[9] or 0)
-        datetime(*tup[:6])
-    except (ValueError, OverflowError):
-        return None
-    return float(stamp)
-
-
-def iso8601(epoch: float) -> str:
-    """``2013-05-24T00:00:00Z``: how S3 writes times in error fields."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def amz_basic(epoch: float) -> str:
-    """``20130524T000000Z``: the SigV4 timestamp form."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
-
-
-def check_skew(raw_time: str, request_epoch: float, now: float) -> None:
-    """Refuse a request whose time is more than 15 minutes from ours, as S3 does."""
-    if abs(now - request_epoch) > MAX_SKEW_SECONDS:
-        raise S3Error(
-            "RequestTimeTooSkewed",
-            RequestTime=raw_time,
-            ServerTime=iso8601(now),
-            MaxAllowedSkewMilliseconds=MAX_SKEW_SECONDS * 1000,
-        )
-
-
-def missing_date() -> S3Error:
-    """The error S3 gives when no usable Date or x-amz-date header came."""
-    return S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
-
-
-def lookup_key(lookup: KeyLookup, access_key: str) -> Credential:
-    """The credential for ``access_key``; InvalidAccessKeyId when there is none."""
-    credential = lookup(access_key)
-    if credential is None:
-        raise S3Error("InvalidAccessKeyId", AWSAccessKeyId=access_key)
-    return credential
 
 
 # --------------------------------------------------------------------------- canonical forms

@@ -101,31 +101,42 @@ class SqliteWriter:
 
     def _execute_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[tuple[Any, Any, Any, BaseException | None]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            for _fn, fut, loop in batch:
-                loop.call_soon_threadsafe(_resolve, fut, None, exc)
-            return
+        # Outcomes inside the open transaction: final only once COMMIT succeeds.
+        pending: list[tuple[Any, Any, Any, BaseException | None]] = []
         for fn, fut, loop in batch:
+            if not conn.in_transaction:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    outcomes.append((fut, loop, None, exc))
+                    continue
             conn.execute("SAVEPOINT w")
             try:
                 result = fn(conn)
             except BaseException as exc:  # reported to the caller, batch continues
-                conn.execute("ROLLBACK TO w")
-                conn.execute("RELEASE w")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO w")
+                    conn.execute("RELEASE w")
+                else:
+                    # Some errors (SQLITE_FULL, I/O errors) roll back the whole transaction:
+                    # the writes before this one in the batch are lost with it.
+                    outcomes.extend((f, lp, None, exc) for f, lp, _, _ in pending)
+                    pending = []
                 outcomes.append((fut, loop, None, exc))
             else:
                 conn.execute("RELEASE w")
-                outcomes.append((fut, loop, result, None))
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            log.error("group commit failed: %s", exc)
+                pending.append((fut, loop, result, None))
+        if conn.in_transaction:
             try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            outcomes = [(fut, loop, None, exc) for fut, loop, _, _ in outcomes]
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                log.error("group commit failed: %s", exc)
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                pending = [(fut, loop, None, exc) for fut, loop, _, _ in pending]
+        outcomes.extend(pending)
         for fut, loop, result, error in outcomes:
             loop.call_soon_threadsafe(_resolve, fut, result, error)
