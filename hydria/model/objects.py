@@ -46,6 +46,11 @@ def metadata_from_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
         if name.startswith("x-amz-meta-"):
             user_size += len(name[len("x-amz-meta-") :].encode()) + len(value.encode("latin-1"))
             stored[name] = value
+        elif name == "content-encoding":
+            # aws-chunked is transfer framing, not the object's encoding: never stored.
+            codings = [c.strip() for c in value.split(",") if c.strip().lower() != "aws-chunked"]
+            if codings:
+                stored[name] = ",".join(codings)
         elif name in STORED_HEADERS:
             stored[name] = value
     if user_size > MAX_USER_METADATA_BYTES:

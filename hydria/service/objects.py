@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 
 from hydria.errors import S3Error
@@ -110,7 +110,9 @@ async def put_object(
     storage_class: str,
     if_none_match: bool = False,
     if_match_etag: str | None = None,
+    checksums: Callable[[], dict[str, str]] | None = None,
 ) -> ObjectRecord:
+    """Store an object; ``checksums`` is asked after the body ends for the verified values."""
     await ctx.require_bucket(bucket)
     max_size = ctx.settings.max_object_size
     if declared_size is not None and declared_size > max_size:
@@ -129,6 +131,9 @@ async def put_object(
         headers=headers,
         segments=[stored.segment],
     )
+    verified = checksums() if checksums is not None else {}
+    if verified:
+        record.extra["checksums"] = verified
     await commit_object(
         ctx, record, stored.inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
     )

@@ -248,3 +248,30 @@ def test_storage_class_is_stored_and_unknown_is_refused(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="bad", Body=b"x", StorageClass="PLATINUM")
     assert error_code(exc.value) == "InvalidStorageClass"
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"])
+def test_put_checksum_is_verified_and_returned_with_checksum_mode(s3, bucket, algorithm):
+    data = os.urandom(70_000)
+    put = s3.put_object(Bucket=bucket, Key="c", Body=data, ChecksumAlgorithm=algorithm)
+    field = f"Checksum{algorithm}"
+    assert put[field]
+    head = s3.head_object(Bucket=bucket, Key="c", ChecksumMode="ENABLED")
+    assert head[field] == put[field]
+    assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == data
+
+
+def test_aws_chunked_content_encoding_is_not_stored(server, bucket):
+    import rawhttp
+
+    status, _, _ = rawhttp.signed_request(
+        server,
+        "PUT",
+        f"/{bucket}/enc",
+        b"abc",
+        {"Content-Encoding": "aws-chunked,gzip"},
+        payload_hash=hashlib.sha256(b"abc").hexdigest(),
+    )
+    assert status == 200
+    s3 = server.client()
+    assert s3.head_object(Bucket=bucket, Key="enc")["ContentEncoding"] == "gzip"

@@ -73,6 +73,7 @@ async def put_object(call: Call) -> Response:
         storage_class=storage_class,
         if_none_match=if_none_match,
         if_match_etag=if_match,
+        checksums=lambda: body.checksums,
     )
     out = [("etag", quote_etag(record.etag))]
     out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
@@ -117,6 +118,11 @@ async def get_object(call: Call, *, head: bool = False) -> Response:
     else:
         byte_range = parse_range(call.header("range"), record.size)
     headers = object_headers(record, call.query)
+    if (call.header("x-amz-checksum-mode") or "").upper() == "ENABLED" and byte_range is None:
+        stored = record.extra.get("checksums") or {}
+        if isinstance(stored, dict) and stored:
+            headers.extend((f"x-amz-checksum-{alg.lower()}", v) for alg, v in stored.items())
+            headers.append(("x-amz-checksum-type", "FULL_OBJECT"))
     if parts_count is not None:
         headers.append(("x-amz-mp-parts-count", str(parts_count)))
     status = 200
