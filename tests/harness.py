@@ -54,8 +54,23 @@ class HydriaServer:
             }
         )
         env.update(self.extra_env)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
+        with open(self.log_path, "ab") as log:
+            self.proc = self._spawn(env, log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    if s.recv(16).startswith(b"HTTP/1.1"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def _spawn(self, env: dict[str, str], log: object) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -73,18 +88,6 @@ class HydriaServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                    s.sendall(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    if s.recv(16).startswith(b"HTTP/1.1"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start in time")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -245,10 +245,11 @@ class _BodyState:
 
 
 def _has_body(scope: dict[str, Any]) -> bool:
+    """Whether unread request bytes (or an unanswered 100-continue) may follow."""
     for name, value in scope["headers"]:
-        if name == b"content-length":
-            return value.strip() not in (b"0", b"")
-        if name == b"transfer-encoding":
+        if name == b"content-length" and value.strip() not in (b"0", b""):
+            return True
+        if name in (b"transfer-encoding", b"expect"):
             return True
     return False
 

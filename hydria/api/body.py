@@ -170,7 +170,9 @@ class RequestBody:
         receive = self._request.receive
         expected_raw = self._raw_length
         seen_raw = 0
-        more = expected_raw != 0 or decoder is not None
+        # Always ask at least once: the server sends '100 Continue' from inside receive(),
+        # and a client that sent 'Expect: 100-continue' with an empty body waits for it.
+        more = True
         while more:
             message = await receive()
             kind = message.get("type")

@@ -26,6 +26,14 @@ class BlobMissing(HydriaError):
     """A blob the metadata references is not on disk."""
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_blob_id(name: str) -> bool:
+    """Blob ids are 32 lower-case hex characters (a UUID4's hex form)."""
+    return len(name) == 32 and _HEX.issuperset(name)
+
+
 def _fsync_dir(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -119,7 +127,7 @@ class LocalBlobStore:
         self._known_dirs: set[str] = set()
 
     def path_for(self, blob_id: str) -> tuple[str, str]:
-        if len(blob_id) != 32 or not all(c in "0123456789abcdef" for c in blob_id):
+        if not is_blob_id(blob_id):
             raise BlobMissing(f"invalid blob id {blob_id!r}")
         directory = os.path.join(self.root, blob_id[:2], blob_id[2:4])
         return directory, os.path.join(directory, blob_id)
@@ -172,8 +180,8 @@ class LocalBlobStore:
     def scan(self, older_than: float) -> Iterator[str]:
         for dirpath, _dirnames, filenames in os.walk(self.root):
             for name in filenames:
-                if len(name) != 32:
-                    continue
+                if not is_blob_id(name):
+                    continue  # not ours: foreign files are left alone
                 try:
                     if os.stat(os.path.join(dirpath, name)).st_mtime < older_than:
                         yield name
