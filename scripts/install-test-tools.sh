@@ -1,11 +1,40 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11 and pip:
 # Hydria itself with its test extras (pytest, boto3, AWS CLI, minio, s3cmd, ruff) and rclone.
-# Safe to run again: it installs only what is missing.
+# Safe to run again: it installs only what is missing, and does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# True when this checkout is installed (editable) and every runtime and test requirement in
+# pyproject.toml is satisfied, so pip has nothing to do.
+python_ready() {
+  python3 - <<'PY' 2>/dev/null
+import importlib.metadata as md
+import sys
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
+requirements = project["dependencies"] + project["optional-dependencies"]["test"]
+import hydria
+
+if Path(hydria.__file__).resolve().parent != Path("hydria").resolve():
+    sys.exit(1)
+for requirement in map(Requirement, requirements):
+    if not requirement.specifier.contains(md.version(requirement.name), prereleases=True):
+        sys.exit(1)
+PY
+}
+
+if ! python_ready; then
+  # Debian's own python3 is "externally managed"; the suite installs into it on purpose.
+  if python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+    export PIP_BREAK_SYSTEM_PACKAGES=1
+  fi
+  python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+fi
 
 if ! command -v rclone >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -13,3 +42,7 @@ if ! command -v rclone >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends rclone >/dev/null
 fi
+
+# The client tools the tests drive as programs must run.
+python3 -m awscli --version >/dev/null
+rclone version >/dev/null

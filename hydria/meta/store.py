@@ -187,4 +187,7 @@ class MetaStore(Protocol):
     async def forget_garbage(self, blob_ids: list[str]) -> None: ...
 
     async def known_blobs(self, blob_ids: list[str]) -> set[str]:
-        """The subset of blob_ids referenced by an object, a part, or awaiting reclaim."""
+        """The subset of file blob ids referenced by an object or part, or awaiting reclaim.
+
+        Asked by the orphan scan about files on disk; inline ids never appear there.
+        """
