@@ -91,12 +91,7 @@ async def upload_part(
     declared_size: int | None,
 ) -> PartRecord:
     await require_upload(ctx, bucket, key, upload_id)
-    max_size = ctx.settings.max_part_size
-    if declared_size is not None and declared_size > max_size:
-        raise S3Error(
-            "EntityTooLarge", ProposedSize=str(declared_size), MaxSizeAllowed=str(max_size)
-        )
-    stored = await receive_bytes(ctx, body, declared_size, max_size)
+    stored = await receive_bytes(ctx, body, declared_size, ctx.settings.max_part_size)
     part = PartRecord(
         upload_id=upload_id,
         part_number=part_number,

@@ -31,7 +31,14 @@ class StoredBytes:
 async def receive_bytes(
     ctx: ServiceContext, body: AsyncIterable[bytes], declared_size: int | None, max_size: int
 ) -> StoredBytes:
-    """Consume ``body`` into durable storage, refusing more than ``max_size`` bytes."""
+    """Consume ``body`` into durable storage, refusing more than ``max_size`` bytes.
+
+    A declared size over the limit is refused before a byte is read.
+    """
+    if declared_size is not None and declared_size > max_size:
+        raise S3Error(
+            "EntityTooLarge", ProposedSize=str(declared_size), MaxSizeAllowed=str(max_size)
+        )
     threshold = ctx.settings.inline_threshold
     buffer = bytearray()
     writer = None
@@ -114,12 +121,7 @@ async def put_object(
 ) -> ObjectRecord:
     """Store an object; ``checksums`` is asked after the body ends for the verified values."""
     await ctx.require_bucket(bucket)
-    max_size = ctx.settings.max_object_size
-    if declared_size is not None and declared_size > max_size:
-        raise S3Error(
-            "EntityTooLarge", ProposedSize=str(declared_size), MaxSizeAllowed=str(max_size)
-        )
-    stored = await receive_bytes(ctx, body, declared_size, max_size)
+    stored = await receive_bytes(ctx, body, declared_size, ctx.settings.max_object_size)
     record = ObjectRecord(
         bucket=bucket,
         key=key,

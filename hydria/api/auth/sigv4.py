@@ -386,11 +386,7 @@ def verify_header(
         provided=provided,
         presigned=False,
     )
-    if payload.signed_chunks:
-        payload = PayloadMode(
-            payload.kind, signing=StreamSigning(key, amz_date, scope.scope, provided)
-        )
-    return credential, payload
+    return credential, _with_stream_signing(payload, key, amz_date, scope.scope, provided)
 
 
 # --------------------------------------------------------------------------- presigned URLs
@@ -490,8 +486,13 @@ def verify_query(
         provided=provided,
         presigned=True,
     )
-    if payload.signed_chunks:
-        payload = PayloadMode(
-            payload.kind, signing=StreamSigning(key, amz_date, scope.scope, provided)
-        )
-    return credential, payload
+    return credential, _with_stream_signing(payload, key, amz_date, scope.scope, provided)
+
+
+def _with_stream_signing(
+    payload: PayloadMode, key: bytes, amz_date: str, scope: str, seed: str
+) -> PayloadMode:
+    """Signed aws-chunked bodies chain their chunk signatures from the request's signature."""
+    if not payload.signed_chunks:
+        return payload
+    return PayloadMode(payload.kind, signing=StreamSigning(key, amz_date, scope, seed))
