@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import formatdate
+from functools import lru_cache
 
 from hydria.meta.store import ObjectRecord
 from hydria.model.objects import DEFAULT_CONTENT_TYPE
@@ -19,7 +20,13 @@ RESPONSE_OVERRIDES = {
 
 def http_date(timestamp: float) -> str:
     """RFC 1123 date, as in Last-Modified."""
-    return formatdate(int(timestamp), usegmt=True)
+    return _http_date_seconds(int(timestamp))
+
+
+@lru_cache(maxsize=4096)
+def _http_date_seconds(seconds: int) -> str:
+    # Formatting costs more than the rest of building GET headers; objects share seconds.
+    return formatdate(seconds, usegmt=True)
 
 
 def quote_etag(etag: str) -> str:

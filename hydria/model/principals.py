@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 ROOT_ACCOUNT_ID = "000000000000"
 
@@ -25,6 +27,10 @@ class Credential:
     @property
     def canonical_id(self) -> str:
         """The S3 canonical user id shown as Owner ID in listings and ACLs."""
-        import hashlib
+        return canonical_id(self.account_id)
 
-        return hashlib.sha256(f"hydria:{self.account_id}".encode()).hexdigest()
+
+@lru_cache(maxsize=1024)
+def canonical_id(account_id: str) -> str:
+    """A stable 64-hex id per account, the form S3 gives canonical user ids."""
+    return hashlib.sha256(f"hydria:{account_id}".encode()).hexdigest()

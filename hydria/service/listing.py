@@ -14,6 +14,7 @@ from hydria.service.context import ServiceContext
 from hydria.util.keyorder import prefix_successor
 
 BATCH = 1000
+FIRST_DELIMITED_BATCH = 8
 
 
 @dataclass
@@ -50,8 +51,11 @@ async def list_page(
                 return page
             cursor, inclusive = nxt, True
     count = 0
+    # With a delimiter most rows may roll up into one prefix and be skipped: start with small
+    # batches after each seek and grow them while rows keep being used.
+    batch_size = FIRST_DELIMITED_BATCH if delimiter else BATCH
     while True:
-        want = min(BATCH, max_keys - count + 1)
+        want = min(batch_size, max_keys - count + 1)
         batch = await ctx.meta.list_objects(bucket, prefix, cursor, want, inclusive=inclusive)
         if not batch:
             return page
@@ -78,5 +82,9 @@ async def list_page(
             page.last = rec.key
             count += 1
             cursor, inclusive = rec.key, False
-        if not reseek and len(batch) < want:
-            return page
+        if reseek:
+            batch_size = FIRST_DELIMITED_BATCH
+        else:
+            if len(batch) < want:
+                return page
+            batch_size = min(BATCH, batch_size * 4)

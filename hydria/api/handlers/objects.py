@@ -135,6 +135,11 @@ async def get_object(call: Call, *, head: bool = False) -> Response:
         )
     if head:
         return Response(status=status, headers=headers, content_length=length)
+    inline = found[1]
+    if inline is not None:
+        # Small objects came with their record: answer in one message, no stream.
+        start = byte_range.start if byte_range else 0
+        return Response(status=status, headers=headers, body=inline[start : start + length])
     reader = await svc.open_object(services, call.bucket, call.key, byte_range, found)
     return Response(status=status, headers=headers, stream=reader.stream(), content_length=length)
 

@@ -58,7 +58,7 @@ def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
         headers=json.loads(row[7]),
         segments=_segments_from_json(row[8]),
         part_sizes=json.loads(row[9]) if row[9] else None,
-        extra=json.loads(row[10]),
+        extra=json.loads(row[10]) if row[10] != "{}" else {},
     )
 
 
