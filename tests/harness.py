@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -15,6 +16,15 @@ from botocore.config import Config
 
 ACCESS_KEY = "HYDRIATESTACCESSKEY1"
 SECRET_KEY = "hydria-test-secret-key-0123456789abcdef"
+PR_SET_PDEATHSIG = 1
+
+
+def _detach_but_die_with_parent() -> None:
+    """In the child: own process group (so kill() reaches every worker), and SIGKILL when the
+    test process dies, so an interrupted run leaves no server behind."""
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -86,7 +96,7 @@ class HydriaServer:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=_detach_but_die_with_parent,
         )
 
     def stop(self) -> None:
