@@ -147,9 +147,20 @@ class MetaStore(Protocol):
     async def delete_object(self, bucket: str, key: str) -> ObjectRecord | None: ...
 
     async def list_objects(
-        self, bucket: str, prefix: str, start_after: str, limit: int, *, inclusive: bool = False
+        self,
+        bucket: str,
+        prefix: str,
+        start_after: str,
+        limit: int,
+        *,
+        inclusive: bool = False,
+        summary: bool = False,
     ) -> list[ObjectRecord]:
-        """Objects with key > start_after (>= when inclusive) under prefix, in UTF-8 order."""
+        """Objects with key > start_after (>= when inclusive) under prefix, in UTF-8 order.
+
+        ``summary`` records carry only what a listing shows (no headers, segments or part
+        sizes): cheaper to read for pages of a thousand keys.
+        """
 
     async def read_inline(self, blob_id: str) -> bytes | None: ...
 

@@ -56,7 +56,9 @@ async def list_page(
     batch_size = FIRST_DELIMITED_BATCH if delimiter else BATCH
     while True:
         want = min(batch_size, max_keys - count + 1)
-        batch = await ctx.meta.list_objects(bucket, prefix, cursor, want, inclusive=inclusive)
+        batch = await ctx.meta.list_objects(
+            bucket, prefix, cursor, want, inclusive=inclusive, summary=True
+        )
         if not batch:
             return page
         reseek = False

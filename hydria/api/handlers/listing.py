@@ -6,9 +6,15 @@ import base64
 
 from hydria.api.call import Call
 from hydria.api.handlers.service import owner_xml
-from hydria.api.headers import quote_etag
 from hydria.api.response import Response, xml_response
-from hydria.api.xml.render import document, element, escape, iso8601, url_encode_key
+from hydria.api.xml.render import (
+    document,
+    element,
+    escape,
+    iso8601,
+    quoted_etag,
+    url_encode_key,
+)
 from hydria.errors import S3Error
 from hydria.meta.store import ObjectRecord
 from hydria.service.listing import ListPage, list_page
@@ -58,7 +64,7 @@ def _contents(rec: ObjectRecord, enc, with_owner: bool) -> str:  # type: ignore[
     return (
         f"<Contents><Key>{enc(rec.key)}</Key>"
         f"<LastModified>{iso8601(rec.last_modified)}</LastModified>"
-        f"<ETag>{escape(quote_etag(rec.etag))}</ETag>"
+        f"<ETag>{quoted_etag(rec.etag)}</ETag>"
         f"<Size>{rec.size}</Size>{owner}"
         f"<StorageClass>{rec.storage_class}</StorageClass></Contents>"
     )

@@ -28,6 +28,7 @@ from hydria.meta.store import (
 )
 from hydria.util.keyorder import prefix_successor
 
+_SUMMARY_COLUMNS = "bucket, key, size, etag, last_modified, owner_id, storage_class, extra"
 _OBJECT_COLUMNS = (
     "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
     "part_sizes, extra"
@@ -59,6 +60,19 @@ def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
         segments=_segments_from_json(row[8]),
         part_sizes=json.loads(row[9]) if row[9] else None,
         extra=json.loads(row[10]) if row[10] != "{}" else {},
+    )
+
+
+def _summary_from_row(row: tuple[Any, ...]) -> ObjectRecord:
+    return ObjectRecord(
+        bucket=row[0],
+        key=row[1],
+        size=row[2],
+        etag=row[3],
+        last_modified=row[4],
+        owner_id=row[5],
+        storage_class=row[6],
+        extra=json.loads(row[7]) if row[7] != "{}" else {},
     )
 
 
@@ -322,10 +336,18 @@ class SqliteMetaStore:
         return await self._write(op)
 
     async def list_objects(
-        self, bucket: str, prefix: str, start_after: str, limit: int, *, inclusive: bool = False
+        self,
+        bucket: str,
+        prefix: str,
+        start_after: str,
+        limit: int,
+        *,
+        inclusive: bool = False,
+        summary: bool = False,
     ) -> list[ObjectRecord]:
         args: list[Any] = [bucket]
-        sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ?"
+        columns = _SUMMARY_COLUMNS if summary else _OBJECT_COLUMNS
+        sql = f"SELECT {columns} FROM objects WHERE bucket = ?"
         if prefix and prefix > start_after:
             sql += " AND key >= ?"
             args.append(prefix)
@@ -339,7 +361,8 @@ class SqliteMetaStore:
                 args.append(upper)
         sql += " ORDER BY key LIMIT ?"
         args.append(limit)
-        return [_object_from_row(row) for row in self._r.execute(sql, args)]
+        convert = _summary_from_row if summary else _object_from_row
+        return [convert(row) for row in self._r.execute(sql, args)]
 
     async def read_inline(self, blob_id: str) -> bytes | None:
         row = self._r.execute(
