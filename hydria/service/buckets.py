@@ -40,6 +40,7 @@ async def create_bucket(
 
 
 async def delete_bucket(ctx: ServiceContext, name: str) -> None:
+    ctx.forget_bucket(name)
     try:
         await ctx.meta.delete_bucket(name)
     except NoSuchBucket:

@@ -120,7 +120,7 @@ async def put_object(
     checksums: Callable[[], dict[str, str]] | None = None,
 ) -> ObjectRecord:
     """Store an object; ``checksums`` is asked after the body ends for the verified values."""
-    await ctx.require_bucket(bucket)
+    await ctx.precheck_bucket(bucket)
     stored = await receive_bytes(ctx, body, declared_size, ctx.settings.max_object_size)
     record = ObjectRecord(
         bucket=bucket,
