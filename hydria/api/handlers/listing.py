@@ -6,6 +6,7 @@ import base64
 
 from hydria.api.call import Call
 from hydria.api.handlers.service import owner_xml
+from hydria.api.params import int_param
 from hydria.api.response import Response, xml_response
 from hydria.api.xml.render import (
     document,
@@ -23,26 +24,7 @@ MAX_KEYS = 1000
 
 
 def _max_keys(call: Call) -> int:
-    raw = call.query.get("max-keys")
-    if raw is None or raw == "":
-        return MAX_KEYS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(
-            "InvalidArgument",
-            "Provided max-keys not an integer or within integer range",
-            ArgumentName="max-keys",
-            ArgumentValue=raw,
-        ) from None
-    if value < 0:
-        raise S3Error(
-            "InvalidArgument",
-            "Argument maxKeys must be an integer between 0 and 2147483647",
-            ArgumentName="maxKeys",
-            ArgumentValue=raw,
-        )
-    return min(value, MAX_KEYS)
+    return int_param(call.query, "max-keys", MAX_KEYS, MAX_KEYS, label="maxKeys")
 
 
 def _encoder(call: Call):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from hydria.api.call import Call
 from hydria.api.handlers.objects import parse_copy_source, upload_metadata, write_conditions
 from hydria.api.handlers.service import owner_xml
 from hydria.api.headers import quote_etag
+from hydria.api.params import int_param
 from hydria.api.response import Response, xml_response
 from hydria.api.xml.parse import child_text, parse_xml
 from hydria.api.xml.render import document, element, escape, iso8601, url_encode_key
@@ -144,34 +145,11 @@ async def abort_multipart_upload(call: Call) -> Response:
     return Response(status=204)
 
 
-def _int_param(call: Call, name: str, default: int, maximum: int) -> int:
-    raw = call.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(
-            "InvalidArgument",
-            f"Provided {name} not an integer or within integer range",
-            ArgumentName=name,
-            ArgumentValue=raw,
-        ) from None
-    if value < 0:
-        raise S3Error(
-            "InvalidArgument",
-            f"Argument {name} must be an integer between 0 and 2147483647",
-            ArgumentName=name,
-            ArgumentValue=raw,
-        )
-    return min(value, maximum)
-
-
 async def list_parts(call: Call) -> Response:
     upload_id = call.query["uploadId"]
     upload = await svc.require_upload(call.services, call.bucket, call.key, upload_id)
-    max_parts = _int_param(call, "max-parts", MAX_LIST, MAX_LIST)
-    marker = _int_param(call, "part-number-marker", 0, svc.MAX_PARTS)
+    max_parts = int_param(call.query, "max-parts", MAX_LIST, MAX_LIST)
+    marker = int_param(call.query, "part-number-marker", 0, svc.MAX_PARTS)
     rows = await call.services.meta.list_parts(upload_id, marker, max_parts + 1)
     truncated = len(rows) > max_parts
     rows = rows[:max_parts]
@@ -215,7 +193,7 @@ async def list_multipart_uploads(call: Call) -> Response:
     delimiter = call.query.get("delimiter", "")
     key_marker = call.query.get("key-marker", "")
     upload_marker = call.query.get("upload-id-marker", "") if key_marker else ""
-    max_uploads = _int_param(call, "max-uploads", MAX_LIST, MAX_LIST)
+    max_uploads = int_param(call.query, "max-uploads", MAX_LIST, MAX_LIST)
     uploads: list[str] = []
     prefixes: list[str] = []
     seen_prefixes: set[str] = set()
