@@ -70,6 +70,7 @@ def serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         lifespan="on",
         server_header=False,
+        proxy_headers=False,
         date_header=True,
         log_level=settings.log_level.lower(),
         access_log=False,

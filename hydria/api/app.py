@@ -7,6 +7,7 @@ request id -> parse (path or virtual host; bucket, key) -> route (operation, han
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -31,8 +32,13 @@ access_log = logging.getLogger("hydria.access")
 KeyLookup = Callable[[str], Credential | None]
 
 
+_REQUEST_ID_PREFIX = os.urandom(4).hex().upper()
+_request_counter = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return os.urandom(8).hex().upper()
+    """Unique per request: a random per-process prefix and a counter (no syscall per call)."""
+    return f"{_REQUEST_ID_PREFIX}{next(_request_counter) & 0xFFFFFFFF:08X}"
 
 
 class S3App:

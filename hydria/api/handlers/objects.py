@@ -105,7 +105,12 @@ def _part_range(
 
 async def get_object(call: Call, *, head: bool = False) -> Response:
     services = call.services
-    found = await services.meta.get_object_with_inline(call.bucket, call.key)
+    if head:
+        # HEAD needs only the record; reading inline bytes through the join would be waste.
+        record_only = await services.meta.get_object(call.bucket, call.key)
+        found = (record_only, None) if record_only is not None else None
+    else:
+        found = await services.meta.get_object_with_inline(call.bucket, call.key)
     if found is None:
         await services.require_bucket(call.bucket)
         raise S3Error("NoSuchKey", Key=call.key)

@@ -32,6 +32,11 @@ def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None)
         fut.set_result(result)
 
 
+def _resolve_all(results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for fut, result, error in results:
+        _resolve(fut, result, error)
+
+
 class SqliteWriter:
     """Owns the write connection; see module docstring."""
 
@@ -138,5 +143,9 @@ class SqliteWriter:
                         pass
                 pending = [(fut, loop, None, exc) for fut, loop, _, _ in pending]
         outcomes.extend(pending)
+        # One wake-up per event loop for the whole batch, not one per write.
+        by_loop: dict[Any, list[tuple[Any, Any, BaseException | None]]] = {}
         for fut, loop, result, error in outcomes:
-            loop.call_soon_threadsafe(_resolve, fut, result, error)
+            by_loop.setdefault(loop, []).append((fut, result, error))
+        for loop, results in by_loop.items():
+            loop.call_soon_threadsafe(_resolve_all, results)
