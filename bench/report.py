@@ -1,0 +1,699 @@
+#!/usr/bin/env python3
+"""Turn the benchmark results under $LAB/results into docs/PERFORMANCE.md.
+
+    report.py [--lab DIR] [--out docs/PERFORMANCE.md] [--date YYYY-MM-DD]
+
+Reads the JSON lines written by bench/run.sh (labels hydria-pinned, hydria-unpinned),
+bench/asgi_compare.sh (asgi-*), bench/rss.py (rss rows), bench/profile.sh (profile.jsonl),
+bench/sysload.py (sysload.jsonl: the machine's load, shown next to every figure) and
+../shared/bench/limits.sh (limits.jsonl, when present). For each label and row key the newest
+result file wins; within one file (several rounds) the best figure is shown. The text of
+bench/analysis.md (what bounds each figure, what would lift it) is included as written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import glob
+import importlib.metadata as md
+import json
+import os
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+GIB, MIB, KIB = 1 << 30, 1 << 20, 1 << 10
+
+# id, what, (scenario, op, size or None), comparison, target, unit
+TARGETS = [
+    ("put-small", "4 KiB PUT, durable, c=16", ("put-small", "put", 4 * KIB), ">=", 2000, "ops/s"),
+    ("get-small", "4 KiB GET, c=16", ("get-small", "get", 4 * KIB), ">=", 4000, "ops/s"),
+    ("head", "HEAD of a 4 KiB object, c=16", ("head", "head", 4 * KIB), ">=", 5000, "ops/s"),
+    ("put-1g", "1 GiB PUT, one stream", ("put-large", "put-single", GIB), ">=", 300, "MB/s"),
+    ("get-1g", "1 GiB GET, one stream", ("get-large", "get-single", GIB), ">=", 1500, "MB/s"),
+    (
+        "list",
+        "full listing of a 1,000,000-key bucket",
+        ("list", "full-listing", None),
+        ">=",
+        50000,
+        "keys/s",
+    ),
+    (
+        "rss",
+        "server RSS, 16 concurrent 1 GiB uploads",
+        ("rss-uploads", "concurrent-put", GIB),
+        "<",
+        400,
+        "MB",
+    ),
+]
+
+PEERS = """\
+| figure (server pinned to 1 core, c=16) | moto 5.2.5 | s3rver 3.7.1 | Ceph RGW |
+| --- | ---: | ---: | ---: |
+| 4 KiB PUT ops/s | 301 | 599 | ~400 |
+| 4 KiB GET ops/s | 297 | 1,175 | ~1,340 |
+| HEAD ops/s | 291 | 1,429 | |
+| full listing keys/s (20,000 keys) | 3,561 | 6,062 | |
+| 1 GiB PUT / GET MB/s, one stream | 124 / 1,006 | 159 / 453 | |
+
+moto and s3rver: the validation run in `../shared/bench/README.md` (2026-11-22, same pinning, a
+shared machine). Ceph RGW: the figures quoted in the issue for the same setup."""
+
+README_LIMITS = """\
+No `limits.jsonl` in this run's results: the figures below are the validation run of
+`../shared/bench/limits.sh` quoted in `../shared/bench/README.md` (2026-11-22, DURATION=8, same
+machine type, other jobs sharing it). Run `bench/run.sh limits` (nginx and wrk installed) to
+measure them alongside.
+
+| ceiling | figure |
+| --- | ---: |
+| nginx 4 KiB GET, c=16 (c=1), 1 core | 40,040 req/s (21,029) |
+| nginx 64 MiB / 1 GiB GET, wrk | 1,642 / 1,890 MB/s |
+| Python loopback socket, one stream | 1,994 MB/s |
+| s3bench's own ceiling against nginx, 1 client core | 21,282 GET/s, 27,984 HEAD/s |
+| disk: 1 GiB write + fsync | 332 MB/s |
+| disk: O_DIRECT read / cached read | 822 / 1,352 MB/s |
+| disk: 4 KiB write + fsync | 2,673 IOPS |
+| durable 4 KiB file pattern (tmp, fsync, rename, fsync dir) | 662 /s |
+| one core: md5 / sha256 / crc32, 1 MiB buffers | 661 / 1,550 / 3,679 MB/s |"""
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def read_jsonl(path: str) -> list[dict]:
+    rows = []
+    try:
+        with open(path, errors="replace") as fh:
+            for line in fh:
+                line = line.strip()
+                if line.startswith("{"):
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass
+    except OSError:
+        pass
+    return rows
+
+
+def row_key(row: dict) -> tuple | None:
+    if "s3bench" in row:
+        return (row["scenario"], row["op"], row.get("size") or 0)
+    if row.get("tool") == "rss":
+        return (row["scenario"], row["op"], row["size"])
+    return None
+
+
+def row_value(row: dict) -> float:
+    if row.get("tool") == "rss":
+        return row["peak_rss_mb"]
+    if row["scenario"] in ("put-large", "get-large"):
+        return row["mb_per_s"]
+    if row["op"] == "full-listing":
+        return row.get("keys_per_s") or 0.0
+    return row["ops_per_s"]
+
+
+def better(a: dict, b: dict) -> dict:
+    """The better of two rows of one key (rss: lower peak; others: higher value)."""
+    if a.get("tool") == "rss":
+        return a if row_value(a) <= row_value(b) else b
+    return a if row_value(a) >= row_value(b) else b
+
+
+class Results:
+    def __init__(self, lab: Path) -> None:
+        self.lab = lab
+        files = sorted(glob.glob(str(lab / "results" / "*.jsonl")))
+        skip = {"sysload.jsonl", "limits.jsonl", "profile.jsonl", "wrk.jsonl"}
+        # label -> key -> (file stamp, [rows])
+        self.by_label: dict[str, dict[tuple, tuple[str, list[dict]]]] = {}
+        self.runs: dict[str, dict] = {}
+        self.idle: dict[str, dict] = {}
+        self.history: dict[tuple[str, tuple], list[dict]] = {}
+        for path in files:
+            name = os.path.basename(path)
+            if name in skip:
+                continue
+            m = re.search(r"(\d{8}T\d{6}Z)", name)
+            stamp = m.group(1) if m else "0"
+            for row in read_jsonl(path):
+                label = row.get("label", "")
+                if row.get("tool") == "run":
+                    if stamp >= self.runs.get(label, {}).get("_stamp", ""):
+                        self.runs[label] = dict(row, _stamp=stamp)
+                    continue
+                if row.get("tool") == "rss-idle":
+                    self.idle[label] = row
+                    continue
+                key = row_key(row)
+                if key is None:
+                    continue
+                self.history.setdefault((label, key), []).append(row)
+                per = self.by_label.setdefault(label, {})
+                old = per.get(key)
+                if old is None or stamp > old[0]:
+                    per[key] = (stamp, [row])
+                elif stamp == old[0]:
+                    old[1].append(row)
+        self.sysload = read_jsonl(str(lab / "results" / "sysload.jsonl"))
+        self.limits = read_jsonl(str(lab / "results" / "limits.jsonl"))
+        self.profile = read_jsonl(str(lab / "results" / "profile.jsonl"))
+
+    def get(self, label: str, key: tuple) -> dict | None:
+        entry = self.by_label.get(label, {}).get(key)
+        if not entry:
+            return None
+        best = entry[1][0]
+        for r in entry[1][1:]:
+            best = better(best, r)
+        return dict(best, _rounds=len(entry[1]))
+
+    def find(self, label: str, scenario: str, op: str, size: int | None) -> dict | None:
+        """Exact size, else the largest size measured (a smaller stand-in)."""
+        per = self.by_label.get(label, {})
+        if size is not None and (scenario, op, size) in per:
+            return self.get(label, (scenario, op, size))
+        cands = [k for k in per if k[0] == scenario and k[1] == op]
+        if not cands:
+            return None
+        return self.get(label, max(cands, key=lambda k: k[2]))
+
+    def spread(self, label: str, row: dict | None) -> str:
+        """Range of this figure over every run kept in the results ("-" with a single run)."""
+        if row is None:
+            return "-"
+        rows = self.history.get((label, row_key(row)), [])
+        if len(rows) < 2:
+            return "-"
+        vals = [row_value(x) for x in rows]
+        digits = 1 if max(vals) < 100 else 0
+        return f"{fmt_num(min(vals), digits)}-{fmt_num(max(vals), digits)} ({len(vals)} runs)"
+
+    def other_load(self, row: dict) -> tuple[float | None, float | None]:
+        """(CPU cores busy with other work during the row, 1-min loadavg at its end)."""
+        if not self.sysload or "ts" not in row:
+            return None, None
+        try:
+            end = dt.datetime.strptime(row["ts"], "%Y-%m-%dT%H:%M:%S%z").timestamp() + 1.0
+        except ValueError:
+            return None, None
+        start = end - max(float(row.get("elapsed_s") or 1.0), 1.0) - 1.0
+        inside = [s for s in self.sysload if start <= s["t"] <= end]
+        if not inside:
+            near = min(self.sysload, key=lambda s: abs(s["t"] - end))
+            if abs(near["t"] - end) > 5:
+                return None, None
+            inside = [near]
+        busy = statistics.fmean(s["busy_cores"] for s in inside)
+        own = (row.get("server_cpu_cores") or 0.0) + (row.get("client_cpu_cores") or 0.0)
+        if row.get("tool") == "rss":
+            own = None  # rss.py does not measure CPU: show total busy cores instead
+        load1 = inside[-1]["loadavg"][0]
+        if own is None:
+            return None, load1
+        return max(0.0, busy - own), load1
+
+
+# -- formatting ----------------------------------------------------------------------------
+
+
+def fmt_size(size: int | None) -> str:
+    if not size:
+        return "-"
+    for unit, mult in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
+        if size >= mult and size % mult == 0:
+            return f"{size // mult} {unit}"
+    return str(size)
+
+
+def fmt_num(v: float | None, digits: int = 0) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.{digits}f}"
+
+
+def cell(row: dict | None, results: Results, *, unit: str = "") -> str:
+    if row is None:
+        return "not run"
+    v = row_value(row)
+    digits = 1 if v < 100 else 0
+    text = fmt_num(v, digits)
+    if row.get("errors"):
+        text += " (E)"
+    if row.get("client_saturated"):
+        text += " !"
+    return text
+
+
+def load_text(row: dict | None, results: Results) -> str:
+    if row is None:
+        return "-"
+    other, load1 = results.other_load(row)
+    parts = []
+    if row.get("server_cpu_cores") is not None:
+        parts.append(f"srv {row['server_cpu_cores']:.2f}")
+    if row.get("client_cpu_cores") is not None:
+        parts.append(f"cli {row['client_cpu_cores']:.2f}")
+    if other is not None:
+        parts.append(f"other {other:.2f}")
+    if load1 is not None:
+        parts.append(f"load {load1:.1f}")
+    return ", ".join(parts) or "-"
+
+
+def cpu_per_op(row: dict | None) -> str:
+    if row is None or not row.get("server_cpu_cores") or not row.get("ops_per_s"):
+        return "-"
+    if row["scenario"] in ("put-large", "get-large"):
+        # CPU seconds per GB moved
+        mbps = row.get("mb_per_s") or 0
+        return f"{row['server_cpu_cores'] / mbps * 1000:.2f} s/GB" if mbps else "-"
+    per = row["server_cpu_cores"] / row["ops_per_s"]
+    if row["scenario"] == "list":
+        return f"{per * 1e3:,.1f} ms/page"
+    return f"{per * 1e6:,.0f} µs"
+
+
+def status(row: dict | None, cmp: str, target: float, size: int | None) -> str:
+    if row is None:
+        return "not measured"
+    v = row_value(row)
+    ok = v >= target if cmp == ">=" else v < target
+    text = "met" if ok else "**missed**"
+    proxy = size is not None and row.get("size") != size
+    if row.get("op") == "full-listing":
+        listed = row.get("objects_listed") or 0
+        proxy = listed < 1_000_000
+    if proxy:
+        text += " (smaller stand-in)"
+    return text
+
+
+# -- machine -------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        out = subprocess.run(["free", "-m"], capture_output=True, text=True, timeout=5).stdout
+        total = out.splitlines()[1].split()[1]
+        mem = f"{int(total) / 1024:.1f} GiB"
+    except (OSError, IndexError, ValueError, subprocess.SubprocessError):
+        pass
+    nproc = os.cpu_count()
+    versions = []
+    for pkg in ("uvicorn", "httptools", "uvloop", "granian", "botocore", "py-spy"):
+        try:
+            versions.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            pass
+    return [
+        f"- CPU: {model}, `nproc` = {nproc}",
+        f"- memory (`free -m`): {mem}; kernel {platform.release()}",
+        f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        + ", ".join(versions),
+    ]
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def targets_table(r: Results) -> list[str]:
+    out = [
+        "| target | goal | pinned (1 core) | status | CPU per op | load during the run | "
+        "pinned, all runs kept | unpinned (2 cores) | load during the run |",
+        "| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    notes = []
+    for _tid, what, (sc, op, size), cmp, target, unit in TARGETS:
+        p = r.find("hydria-pinned", sc, op, size)
+        u = r.find("hydria-unpinned", sc, op, size)
+        goal = f"{'≥' if cmp == '>=' else '<'} {target:,} {unit}"
+        st = status(p, cmp, target, size)
+        if p is not None and size is not None and p.get("size") != size:
+            notes.append(f"{what}: measured with {fmt_size(p.get('size'))} (not {fmt_size(size)}).")
+        if p is not None and p.get("op") == "full-listing":
+            notes.append(
+                f"{what}: the pinned run listed {p.get('objects_listed') or 0:,} keys in "
+                f"{p.get('full_listing_s') or 0:.2f} s (LIST_KEYS; FULL=1 lists 1,000,000)."
+            )
+        extra_p = extra_u = ""
+        if p is not None and p.get("tool") == "rss":
+            extra_p = f" (PSS {p['peak_pss_mb']:,.0f}; {p['ok']}/{p['concurrency']} ok, {p['mb_per_s']:,.0f} MB/s)"
+        if u is not None and u.get("tool") == "rss":
+            extra_u = f" (PSS {u['peak_pss_mb']:,.0f}, {u['processes']} processes)"
+        out.append(
+            f"| {what} | {goal} | {cell(p, r)}{extra_p} | {st} | {cpu_per_op(p)} | "
+            f"{load_text(p, r)} | {r.spread('hydria-pinned', p)} | {cell(u, r)}{extra_u} | "
+            f"{load_text(u, r)} |"
+        )
+    if notes:
+        out.append("")
+        out.extend(f"- {n}" for n in notes)
+    return out
+
+
+def all_rows_table(r: Results) -> list[str]:
+    labels = [lab for lab in ("hydria-pinned", "hydria-unpinned") if lab in r.by_label]
+    if not labels:
+        return ["No Hydria results yet: run `bench/run.sh`."]
+    keys = sorted(
+        {k for lab in labels for k in r.by_label[lab]},
+        key=lambda k: (ORDER.get(k[0], 99), k[1], k[2]),
+    )
+    head = (
+        "| scenario | op | size | "
+        + " | ".join(f"{lab.split('-')[1]}: value | p99 ms | CPU per op | load" for lab in labels)
+        + " |"
+    )
+    out = [
+        head,
+        "| --- | --- | --- | " + " | ".join("---: | ---: | ---: | ---" for _ in labels) + " |",
+    ]
+    for k in keys:
+        cells = []
+        for lab in labels:
+            row = r.get(lab, k)
+            if row is None:
+                cells.append("- | - | - | -")
+                continue
+            unit = (
+                "keys/s"
+                if k[1] == "full-listing"
+                else (
+                    "MB/s"
+                    if k[0] in ("put-large", "get-large")
+                    else ("MB peak RSS" if row.get("tool") == "rss" else "ops/s")
+                )
+            )
+            p99 = (row.get("lat_ms") or {}).get("p99")
+            cells.append(
+                f"{cell(row, r)} {unit} | {fmt_num(p99, 1)} | {cpu_per_op(row)} | {load_text(row, r)}"
+            )
+        out.append(f"| {k[0]} | {k[1]} | {fmt_size(k[2])} | " + " | ".join(cells) + " |")
+    return out
+
+
+ORDER = {
+    "put-small": 0,
+    "get-small": 1,
+    "head": 2,
+    "delete": 3,
+    "mixed": 4,
+    "put-large": 5,
+    "get-large": 6,
+    "list": 7,
+    "rss-uploads": 8,
+}
+
+
+def compare_table(r: Results) -> list[str]:
+    labels = sorted(lab for lab in r.by_label if lab.startswith("asgi-"))
+    if not labels:
+        return ["Not run yet: `bench/run.sh compare`."]
+    out = [
+        "| server | version | scenario | ops/s (best round) | rounds | p99 ms (best round) | "
+        "server CPU per request: median (range) | load |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for lab in labels:
+        run = r.runs.get(lab, {})
+        for k in sorted(r.by_label[lab], key=lambda k: ORDER.get(k[0], 99)):
+            row = r.get(lab, k)
+            rounds = r.by_label[lab][k][1]
+            per = [
+                x["server_cpu_cores"] / x["ops_per_s"] * 1e6
+                for x in rounds
+                if x.get("server_cpu_cores") and x.get("ops_per_s")
+            ]
+            cpu = (
+                f"{statistics.median(per):,.0f} µs ({min(per):,.0f}-{max(per):,.0f})"
+                if per
+                else "-"
+            )
+            p99 = (row.get("lat_ms") or {}).get("p99")
+            out.append(
+                f"| {lab[5:]} | {run.get('version', '?')} | {k[0]} | {cell(row, r)} | "
+                f"{row['_rounds']} | {fmt_num(p99, 1)} | {cpu} | {load_text(row, r)} |"
+            )
+    cmds = [
+        f"- {lab[5:]}: `{r.runs[lab]['cmd']}`" for lab in labels if "cmd" in r.runs.get(lab, {})
+    ]
+    if cmds:
+        out += [
+            "",
+            "Command lines (pinned with `taskset -c 0`; the app's lifespan ran in both: "
+            "the PUTs that need the SQLite writer succeeded):",
+            "",
+        ] + cmds
+    return out
+
+
+def profile_section(r: Results) -> list[str]:
+    if not r.profile:
+        return ["Not run yet: `bench/run.sh profile` (needs `pip install py-spy`)."]
+    out: list[str] = []
+    metas = [p for p in r.profile if p.get("kind") == "meta"]
+    for meta in metas:
+        lab = meta["label"]
+        rows = [p for p in r.profile if p.get("label") == lab and p.get("kind") == "self"][:15]
+        incl = [p for p in r.profile if p.get("label") == lab and p.get("kind") == "incl"]
+        incl = [p for p in incl if not re.search(r"^(main|serve|<module>) ", p["function"])][:12]
+        threads = ", ".join(
+            f"{k} {v:.0f}%" for k, v in sorted(meta["threads"].items(), key=lambda kv: -kv[1])
+        )
+        parts = sorted((meta.get("parts") or {}).items(), key=lambda kv: -kv[1])
+        tc = meta.get("thread_cpu")
+        tct = ""
+        if tc:
+            tct = (
+                " CPU actually used (per-thread accounting from /proc): "
+                + ", ".join(
+                    f"{k} {v['user'] + v['sys']:.2f} cores (system {v['sys']:.2f})"
+                    for k, v in tc.items()
+                )
+                + "."
+            )
+        out += [
+            f"#### {lab}: {meta['samples']:,} samples, {int(meta.get('ops') or 0):,} requests",
+            "",
+            f"Samples by thread: {threads}.{tct}",
+            "",
+        ]
+        if parts:
+            out += [
+                "| % of samples | part (each sample charged to its nearest Hydria or server frame) |",
+                "| ---: | --- |",
+            ]
+            out += [f"| {v:.1f} | {k} |" for k, v in parts]
+            out.append("")
+        out += [
+            "| self % | total % | function (self: innermost Python frame, C calls included) |",
+            "| ---: | ---: | --- |",
+        ]
+        out += [f"| {p['self_pct']:.1f} | {p['total_pct']:.1f} | `{p['function']}` |" for p in rows]
+        out += ["", "| total % | Hydria function (inclusive) |", "| ---: | --- |"]
+        out += [f"| {p['total_pct']:.1f} | `{p['function']}` |" for p in incl]
+        out.append("")
+    return out
+
+
+def limits_section(r: Results) -> list[str]:
+    if not r.limits:
+        return README_LIMITS.splitlines()
+    newest: dict[tuple, dict] = {}
+    for row in r.limits:
+        newest[(row.get("group"), row.get("name"))] = row
+    ts = max(row.get("ts", "") for row in newest.values())
+    out = [
+        f"Measured with `../shared/bench/limits.sh` during this run ({ts[:10]}); the load column "
+        "shows how busy the machine was (ceilings measured on a shared machine come out low: "
+        "compare with the validation figures of `../shared/bench/README.md` quoted below).",
+        "",
+        "| group | ceiling | value | load |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for (group, name), row in newest.items():
+        _, load1 = r.other_load({"ts": row.get("ts", ""), "elapsed_s": 8})
+        lt = f"load {load1:.1f}" if load1 is not None else "-"
+        out.append(f"| {group} | {name} | {row['value']:,.1f} {row.get('unit', '')} | {lt} |")
+    out += ["", "Validation figures for reference:", ""]
+    out += README_LIMITS.split("\n\n", 1)[1].splitlines()
+    return out
+
+
+def appcost_section(r: Results) -> list[str]:
+    rows = read_jsonl(str(r.lab / "results" / "appcost.jsonl"))
+    if not rows:
+        return ["Not run yet: `bench/run.sh appcost`."]
+    last = rows[-1]
+    _, load1 = r.other_load({"ts": last["ts"], "elapsed_s": 30})
+    out = [
+        f"`bench/appcost.py` ({last['ts'][:16]}, load {f'{load1:.1f}' if load1 is not None else '?'}): "
+        "the app called directly with signed ASGI scopes, no HTTP server, pinned to one core; "
+        f"process CPU per request, best of several passes over {last['n']:,} objects of "
+        f"{fmt_size(last['size'])}.",
+        "",
+        "| request | app CPU per request |",
+        "| --- | ---: |",
+    ]
+    out += [f"| {op.upper()} | {us:,.0f} µs |" for op, us in last["us_per_op"].items()]
+    return out
+
+
+def run_context(r: Results) -> list[str]:
+    out = []
+    for lab in ("hydria-pinned", "hydria-unpinned"):
+        run = r.runs.get(lab)
+        if not run:
+            continue
+        idle = r.idle.get(lab, {})
+        out.append(
+            f"- `{lab}`: code {run.get('src', '?')}; workers {run.get('workers')}, server CPUs "
+            f"{run.get('server_cpus')}, client CPUs {run.get('client_cpus')}; started {run.get('ts')}"
+            + (f"; idle server RSS {idle.get('rss_mb')} MB" if idle else "")
+        )
+    return out
+
+
+def load_summary(r: Results) -> str:
+    starts = []
+    for run in r.runs.values():
+        try:
+            starts.append(dt.datetime.strptime(run["ts"], "%Y-%m-%dT%H:%M:%S%z").timestamp())
+        except (KeyError, ValueError):
+            pass
+    since = min(starts) - 5 if starts else 0.0
+    samples = [s for s in r.sysload if s["t"] >= since]
+    if not samples:
+        return "no load record"
+    busy = [s["busy_cores"] for s in samples]
+    loads = [s["loadavg"][0] for s in samples]
+    return (
+        f"1-minute load average {min(loads):.1f} to {max(loads):.1f} (median "
+        f"{statistics.median(loads):.1f}) on {os.cpu_count()} cores; all-process CPU busy "
+        f"median {statistics.median(busy):.2f} cores"
+    )
+
+
+def build(r: Results, date: str) -> str:
+    analysis = (HERE / "analysis.md").read_text() if (HERE / "analysis.md").exists() else ""
+    lines = [
+        "# Performance",
+        "",
+        "<!-- Generated by bench/report.py from the results of bench/run.sh; edit bench/analysis.md"
+        " for the prose of the last sections. -->",
+        "",
+        f"Measured {date} with `bench/run.sh` (the shared load generator "
+        "`../shared/bench/s3bench.py`), on the machine below. Pinned figures: the server on CPU 0 "
+        "(`taskset -c 0`, `HYDRIA_WORKERS=1`), s3bench on CPU 1, as for the peer figures. "
+        "Unpinned: the default worker count (one per core), nothing pinned.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        f"- load while measuring: {load_summary(r)}",
+        *run_context(r),
+        "",
+        "Every figure below carries the CPU it cost and the machine's load while it ran: `srv` and "
+        "`cli` are the server's and the client's CPU use in cores (from /proc, per phase), `other` "
+        "the rest of the machine's busy CPU in that window (other jobs: noise), `load` the 1-minute "
+        "load average at its end. `srv 1.00` with a pinned server means its core was the limit; "
+        "a pinned server well below 1.00 is waiting (disk, fsync, the client) or was starved by "
+        "`other` work. `CPU per op` is server CPU time per request (per GB for large objects): it "
+        "moves less than ops/s when the machine is shared.",
+        "",
+        "Reproduce: `bench/run.sh` (about 20 minutes; `FULL=1 bench/run.sh` lists 1,000,000 keys, "
+        "`DURATION=30` for steadier figures), then read this file again.",
+        "",
+        "## Targets",
+        "",
+        *targets_table(r),
+        "",
+        "## All rows",
+        "",
+        *all_rows_table(r),
+        "",
+        "## Peers on the same setup",
+        "",
+        PEERS,
+        "",
+        "## Machine ceilings",
+        "",
+        *limits_section(r),
+        "",
+        "## HTTP server: uvicorn or granian",
+        "",
+        "The same ASGI app (`hydria.server:create_app`, a factory) under each server, one worker "
+        "pinned to CPU 0, s3bench on CPU 1 (`bench/asgi_compare.sh`): several rounds alternate the "
+        "servers; ops/s and p99 are those of the best round, CPU per request the median and range "
+        "over the rounds (the steadier measure on a shared machine).",
+        "",
+        *compare_table(r),
+        "",
+        "## Where the time goes",
+        "",
+        "### Hydria's own share, without the HTTP server",
+        "",
+        *appcost_section(r),
+        "",
+        "### Profiles (pinned server, 4 KiB requests, c=16)",
+        "",
+        "`bench/profile.sh`: py-spy samples the server process (non-idle samples only) during each "
+        "timed s3bench phase; `bench/pyspy_top.py` ranks functions. *Self* is the share of samples "
+        "whose innermost Python frame is the function (C it calls, such as sqlite3, hashlib or a "
+        "socket write, counts there); *total* counts it anywhere on the stack. With uvloop the "
+        "event loop's own C work (socket reads, httptools parsing, callback dispatch) has no "
+        "Python frame and shows as `event loop (C: ...)`. Raw stacks: "
+        "`$LAB/results/profile/*.txt` (flamegraph.pl or speedscope.app read them).",
+        "",
+        *profile_section(r),
+        analysis.rstrip(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument(
+        "--lab",
+        default=os.environ.get("LAB")
+        or os.path.join(os.environ.get("TMPDIR", "/tmp"), "hydria-bench"),
+    )
+    ap.add_argument("--out", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    ap.add_argument("--date", default=os.environ.get("DATE", ""))
+    args = ap.parse_args()
+    r = Results(Path(args.lab))
+    date = args.date
+    if not date:
+        run = r.runs.get("hydria-pinned") or r.runs.get("hydria-unpinned") or {}
+        date = (run.get("ts") or dt.date.today().isoformat())[:10]
+    text = build(r, date)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
