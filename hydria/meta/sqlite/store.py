@@ -137,7 +137,9 @@ class SqliteMetaStore:
     async def start(self) -> None:
         self.migrate()
         self._reader = connect(self.path)
-        self._writer = SqliteWriter(lambda: connect(self.path), self._max_batch)
+        self._writer = SqliteWriter(
+            lambda: connect(self.path), self._max_batch, lock_path=f"{self.path}.writer-lock"
+        )
         self._writer.start()
 
     async def close(self) -> None:
