@@ -48,14 +48,9 @@ def _segments_from_json(text: str) -> list[Segment]:
 
 
 def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
+    # The first seven columns are ObjectRecord's first seven fields, in order.
     return ObjectRecord(
-        bucket=row[0],
-        key=row[1],
-        size=row[2],
-        etag=row[3],
-        last_modified=row[4],
-        owner_id=row[5],
-        storage_class=row[6],
+        *row[:7],
         headers=json.loads(row[7]),
         segments=_segments_from_json(row[8]),
         part_sizes=json.loads(row[9]) if row[9] else None,
@@ -64,16 +59,7 @@ def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
 
 
 def _summary_from_row(row: tuple[Any, ...]) -> ObjectRecord:
-    return ObjectRecord(
-        bucket=row[0],
-        key=row[1],
-        size=row[2],
-        etag=row[3],
-        last_modified=row[4],
-        owner_id=row[5],
-        storage_class=row[6],
-        extra=json.loads(row[7]) if row[7] != "{}" else {},
-    )
+    return ObjectRecord(*row[:7], extra=json.loads(row[7]) if row[7] != "{}" else {})
 
 
 def _upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
