@@ -12,10 +12,10 @@ import sys
 import uuid
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from filetrees import bucket_contents, tree, write
 
 MIB = 1024 * 1024
 
@@ -88,28 +88,6 @@ def aws(server, tmp_path):  # type: ignore[no-untyped-def]
 
 def unique_bucket() -> str:
     return f"cli-{uuid.uuid4().hex[:20]}"
-
-
-def write(path: Path, data: bytes) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return data
-
-
-def bucket_contents(s3, bucket: str) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for item in page.get("Contents", []):
-            out[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-    return out
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def uploaded(output: str) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filetrees import bucket_contents, tree, write
 
 MIB = 1024 * 1024
 MULTIPART = ("--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M")
@@ -83,29 +84,6 @@ def rclone(server, tmp_path):  # type: ignore[no-untyped-def]
         return result
 
     return run
-
-
-def write(path: Path, data: bytes) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return data
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def bucket_contents(s3, bucket: str, prefix: str = "") -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            out[item["Key"][len(prefix) :]] = body
-    return out
 
 
 def make_tree(root: Path, *, big: bool = False) -> dict[str, bytes]:

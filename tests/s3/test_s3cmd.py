@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from filetrees import bucket_contents, tree, write
 
 MIB = 1024 * 1024
 
@@ -103,29 +104,6 @@ def s3cmd(server, tmp_path):  # type: ignore[no-untyped-def]
 def s3cmd_v2(server, tmp_path):  # type: ignore[no-untyped-def]
     """s3cmd signing with SigV2 (``Authorization: AWS key:signature``)."""
     return _runner(server, tmp_path, signature_v2=True)
-
-
-def write(path: Path, data: bytes) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return data
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def bucket_contents(s3, bucket: str, prefix: str = "") -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            out[item["Key"][len(prefix) :]] = body
-    return out
 
 
 def listed_urls(output: str) -> list[str]:
