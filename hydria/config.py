@@ -72,7 +72,8 @@ class Settings:
         3600.0,
     )
     gc_interval_seconds: float = _doc(
-        "How often the reclaim worker looks for bytes to delete.", 30.0
+        "How often the reclaim worker deletes released bytes whose grace delay has passed (the scan for orphaned files runs every half grace delay).",
+        30.0,
     )
     group_commit_max: int = _doc("Most metadata writes batched into one database transaction.", 256)
     max_header_bytes: int = _doc(

@@ -35,7 +35,8 @@ async def reclaim_garbage(ctx: ServiceContext) -> int:
 async def reclaim_orphans(ctx: ServiceContext) -> int:
     """Delete blob files older than the grace delay that no metadata references."""
     cutoff = ctx.clock() - ctx.settings.orphan_grace_seconds
-    candidates = list(ctx.blobs.scan(cutoff))
+    # Walking the blob tree touches every directory: keep it off the event loop.
+    candidates = await asyncio.to_thread(lambda: list(ctx.blobs.scan(cutoff)))
     removed = 0
     for start in range(0, len(candidates), BATCH):
         chunk = candidates[start : start + BATCH]
@@ -54,6 +55,7 @@ class ReclaimWorker:
         self.ctx = ctx
         self.state = "idle"
         self._task: asyncio.Task[None] | None = None
+        self._last_orphan_scan = float("-inf")
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -67,19 +69,31 @@ class ReclaimWorker:
                 pass
             self._task = None
 
-    async def run_once(self) -> tuple[int, int]:
+    async def run_once(self, *, orphans: bool = True) -> tuple[int, int]:
         self.state = "busy"
         try:
-            return await reclaim_garbage(self.ctx), await reclaim_orphans(self.ctx)
+            garbage = await reclaim_garbage(self.ctx)
+            return garbage, (await reclaim_orphans(self.ctx) if orphans else 0)
         finally:
             self.state = "idle"
+
+    def _orphan_scan_due(self, now: float) -> bool:
+        """The orphan scan walks every blob: run it every half grace delay, not every pass."""
+        every = max(
+            self.ctx.settings.gc_interval_seconds, self.ctx.settings.orphan_grace_seconds / 2
+        )
+        if now - self._last_orphan_scan >= every:
+            self._last_orphan_scan = now
+            return True
+        return False
 
     async def _run(self) -> None:
         backoff = self.ctx.settings.gc_interval_seconds
         while True:
             await asyncio.sleep(backoff)
             try:
-                garbage, orphans = await self.run_once()
+                scan = self._orphan_scan_due(asyncio.get_running_loop().time())
+                garbage, orphans = await self.run_once(orphans=scan)
                 if garbage or orphans:
                     log.info("reclaimed %d released and %d orphaned blobs", garbage, orphans)
                 backoff = self.ctx.settings.gc_interval_seconds
