@@ -7,25 +7,16 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import uuid
 import zlib
-from dataclasses import dataclass
 
 import pytest
 from botocore.exceptions import ClientError
 from filetrees import bucket_contents, tree, write
+from toolrun import Result, run_tool
 
 MIB = 1024 * 1024
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    raw: bytes
 
 
 def _aws_command() -> list[str]:
@@ -61,21 +52,9 @@ def aws(server, tmp_path):  # type: ignore[no-untyped-def]
         *args: str, check: bool = True, stdin: bytes | None = None, secret: str | None = None
     ) -> Result:
         run_env = env if secret is None else {**env, "AWS_SECRET_ACCESS_KEY": secret}
-        proc = subprocess.run(
-            [*base, *args], env=run_env, input=stdin or b"", capture_output=True, timeout=120
+        return run_tool(
+            "aws", [*base, *args], env=run_env, check=check, stdin=stdin, shown_args=args
         )
-        result = Result(
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-            proc.stdout,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"aws {' '.join(args)} exited {result.returncode}\n"
-                f"stdout: {result.stdout[-2000:]}\nstderr: {result.stderr[-2000:]}"
-            )
-        return result
 
     def api(*args: str) -> dict:
         out = run("s3api", *args, "--output", "json").stdout

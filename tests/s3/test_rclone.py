@@ -6,26 +6,17 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filetrees import bucket_contents, tree, write
+from toolrun import Result, run_tool
 
 MIB = 1024 * 1024
 MULTIPART = ("--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M")
 # A server error or hang must fail the test, not vanish into rclone's retries.
 NO_RETRIES = ("--retries", "1", "--low-level-retries", "1", "--timeout", "30s")
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    raw: bytes
 
 
 def _rclone_binary() -> str:
@@ -64,24 +55,8 @@ def rclone(server, tmp_path):  # type: ignore[no-untyped-def]
 
     def run(*args: str, check: bool = True) -> Result:
         env = vhost_env if any(a.startswith("vhost:") for a in args) else base_env
-        proc = subprocess.run(
-            [_rclone_binary(), "--config", str(config), *NO_RETRIES, *args],
-            env=env,
-            capture_output=True,
-            timeout=120,
-        )
-        result = Result(
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-            proc.stdout,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"rclone {' '.join(args)} exited {result.returncode}\n"
-                f"stdout: {result.stdout[-2000:]}\nstderr: {result.stderr[-2000:]}"
-            )
-        return result
+        argv = [_rclone_binary(), "--config", str(config), *NO_RETRIES, *args]
+        return run_tool("rclone", argv, env=env, check=check, shown_args=args)
 
     return run
 

@@ -7,26 +7,17 @@ import hashlib
 import http.client
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from filetrees import bucket_contents, tree, write
+from toolrun import Result, run_tool
 
 MIB = 1024 * 1024
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    raw: bytes
 
 
 def _s3cmd_command() -> list[str]:
@@ -71,25 +62,8 @@ def _runner(server, tmp_path: Path, *, signature_v2: bool, secret: str | None = 
     env["HOME"] = str(tmp_path)
 
     def run(*args: str, check: bool = True) -> Result:
-        proc = subprocess.run(
-            [*_s3cmd_command(), "-c", str(config), *args],
-            env=env,
-            capture_output=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
-        result = Result(
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-            proc.stdout,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"s3cmd {' '.join(args)} exited {result.returncode}\n"
-                f"stdout: {result.stdout[-2000:]}\nstderr: {result.stderr[-2000:]}"
-            )
-        return result
+        argv = [*_s3cmd_command(), "-c", str(config), *args]
+        return run_tool("s3cmd", argv, env=env, check=check, cwd=tmp_path, shown_args=args)
 
     return run
 
