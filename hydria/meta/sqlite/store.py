@@ -216,14 +216,21 @@ class SqliteMetaStore:
         return _object_from_row(row[:-1]), row[-1]
 
     def _release_segments(self, c: sqlite3.Connection, segments: list[Segment], now: float) -> None:
-        """Hand an unreferenced object's bytes to reclaim (inline single rows go at once)."""
+        """Hand an unreferenced object's bytes to reclaim (a lone inline row goes at once).
+
+        A lone inline segment was read together with its row, so no reader can still need it.
+        """
         if len(segments) == 1 and segments[0].inline:
             c.execute("DELETE FROM inline_blobs WHERE blob_id = ?", (segments[0].blob_id,))
             return
+        self._to_garbage(c, segments, now)
+
+    def _to_garbage(self, c: sqlite3.Connection, segments: list[Segment], now: float) -> None:
+        """Unreference segments and schedule their bytes for deletion after the grace delay."""
         for seg in segments:
-            grace = self._inline_grace if seg.inline else self.grace_seconds
             if not seg.inline:
                 c.execute("DELETE FROM blobs WHERE blob_id = ?", (seg.blob_id,))
+            grace = self._inline_grace if seg.inline else self.grace_seconds
             c.execute(
                 "INSERT OR REPLACE INTO garbage (blob_id, due, inline) VALUES (?,?,?)",
                 (seg.blob_id, now + grace, 1 if seg.inline else 0),
@@ -421,21 +428,9 @@ class SqliteMetaStore:
             )
             if old:
                 b, n, i = json.loads(old[0])
-                self._release_parts(c, [Segment(b, n, bool(i))])
+                self._to_garbage(c, [Segment(b, n, bool(i))], time.time())
 
         await self._write(op)
-
-    def _release_parts(self, c: sqlite3.Connection, segments: list[Segment]) -> None:
-        """Parts may be read by a concurrent Complete, so every part goes through grace."""
-        now = time.time()
-        for seg in segments:
-            if not seg.inline:
-                c.execute("DELETE FROM blobs WHERE blob_id = ?", (seg.blob_id,))
-            grace = self._inline_grace if seg.inline else self.grace_seconds
-            c.execute(
-                "INSERT OR REPLACE INTO garbage (blob_id, due, inline) VALUES (?,?,?)",
-                (seg.blob_id, now + grace, 1 if seg.inline else 0),
-            )
 
     async def list_parts(self, upload_id: str, after_part: int, limit: int) -> list[PartRecord]:
         rows = self._r.execute(
@@ -485,7 +480,7 @@ class SqliteMetaStore:
                 if number not in used:
                     b, n, i = json.loads(seg_json)
                     leftovers.append(Segment(b, n, bool(i)))
-            self._release_parts(c, leftovers)
+            self._to_garbage(c, leftovers, time.time())
             c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
             c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
             return self._upsert_object(c, record)
@@ -505,7 +500,7 @@ class SqliteMetaStore:
                     ).fetchall()
                 )
             ]
-            self._release_parts(c, segs)
+            self._to_garbage(c, segs, time.time())
             c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
             c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
 
