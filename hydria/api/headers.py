@@ -1,12 +1,12 @@
-"""HTTP header forms S3 uses: dates, ETags, object response headers."""
+"""HTTP header forms S3 uses: ETags, object response headers (``http_date`` re-exported)."""
 
 from __future__ import annotations
 
-from email.utils import formatdate
-from functools import lru_cache
-
 from hydria.meta.store import ObjectRecord
 from hydria.model.objects import DEFAULT_CONTENT_TYPE
+from hydria.util.httpdate import http_date
+
+__all__ = ["RESPONSE_OVERRIDES", "http_date", "object_headers", "quote_etag"]
 
 RESPONSE_OVERRIDES = {
     "response-content-type": "content-type",
@@ -16,17 +16,6 @@ RESPONSE_OVERRIDES = {
     "response-content-disposition": "content-disposition",
     "response-content-encoding": "content-encoding",
 }
-
-
-def http_date(timestamp: float) -> str:
-    """RFC 1123 date, as in Last-Modified."""
-    return _http_date_seconds(int(timestamp))
-
-
-@lru_cache(maxsize=4096)
-def _http_date_seconds(seconds: int) -> str:
-    # Formatting costs more than the rest of building GET headers; objects share seconds.
-    return formatdate(seconds, usegmt=True)
 
 
 def quote_etag(etag: str) -> str:
@@ -48,4 +37,6 @@ def object_headers(record: ObjectRecord, query: dict[str, str]) -> list[tuple[st
     out.extend(stored.items())
     if record.storage_class != "STANDARD":
         out.append(("x-amz-storage-class", record.storage_class))
+    if record.version_id is not None:
+        out.append(("x-amz-version-id", record.version_id))
     return out

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hydria.api.handlers import buckets, listing, multipart, objects, service
+from hydria.api.handlers import buckets, listing, multipart, objects, service, versions
 from hydria.api.response import Response
 from hydria.errors import S3Error, not_implemented
 
@@ -90,9 +90,6 @@ PENDING: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("bucket", "DELETE", "DeletePublicAccessBlock", ("publicAccessBlock",)),
     ("bucket", "GET", "GetBucketRequestPayment", ("requestPayment",)),
     ("bucket", "PUT", "PutBucketRequestPayment", ("requestPayment",)),
-    ("bucket", "GET", "GetBucketVersioning", ("versioning",)),
-    ("bucket", "PUT", "PutBucketVersioning", ("versioning",)),
-    ("bucket", "GET", "ListObjectVersions", ("versions",)),
     ("bucket", "GET", "GetBucketAbac", ("abac",)),
     ("bucket", "PUT", "PutBucketAbac", ("abac",)),
     ("bucket", "GET", "CreateSession", ("session",)),
@@ -152,6 +149,30 @@ def _rows() -> list[Route]:
             "s3:ListBucketMultipartUploads",
             multipart.list_multipart_uploads,
             ("uploads",),
+        ),
+        R(
+            "bucket",
+            "GET",
+            "GetBucketVersioning",
+            "s3:GetBucketVersioning",
+            versions.get_bucket_versioning,
+            ("versioning",),
+        ),
+        R(
+            "bucket",
+            "PUT",
+            "PutBucketVersioning",
+            "s3:PutBucketVersioning",
+            versions.put_bucket_versioning,
+            ("versioning",),
+        ),
+        R(
+            "bucket",
+            "GET",
+            "ListObjectVersions",
+            "s3:ListBucketVersions",
+            versions.list_object_versions,
+            ("versions",),
         ),
         R(
             "bucket",
@@ -241,6 +262,24 @@ def _rows() -> list[Route]:
             "x-amz-copy-source",
         ),
         R("object", "PUT", "PutObject", "s3:PutObject", objects.put_object),
+        # A versionId makes the IAM action the *Version one, as AWS authorizes it.
+        R("object", "GET", "GetObject", "s3:GetObjectVersion", objects.get_object, ("versionId",)),
+        R(
+            "object",
+            "HEAD",
+            "HeadObject",
+            "s3:GetObjectVersion",
+            objects.head_object,
+            ("versionId",),
+        ),
+        R(
+            "object",
+            "DELETE",
+            "DeleteObject",
+            "s3:DeleteObjectVersion",
+            objects.delete_object,
+            ("versionId",),
+        ),
         R("object", "GET", "GetObject", "s3:GetObject", objects.get_object),
         R("object", "HEAD", "HeadObject", "s3:GetObject", objects.head_object),
         R("object", "DELETE", "DeleteObject", "s3:DeleteObject", objects.delete_object),

@@ -44,6 +44,14 @@ class PreconditionFailed(MetaError):
     """A conditional write found the current state other than the caller expected."""
 
 
+class NoSuchKey(MetaError):
+    """A conditional write (If-Match) or a version update found no such object."""
+
+
+class NoSuchVersion(MetaError):
+    """A write named a version id that the key does not have."""
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of an object's bytes: a blob (file or inline row) and its length."""
@@ -59,6 +67,8 @@ class BucketRecord:
     owner_id: str
     created_at: float
     region: str
+    versioning: str = ""
+    """"" (never enabled), "Enabled" or "Suspended"."""
 
 
 @dataclass
@@ -77,7 +87,16 @@ class ObjectRecord:
     part_sizes: list[int] | None = None
     """For multipart objects, the size of each part in order (for partNumber reads)."""
     extra: dict[str, object] = field(default_factory=dict)
-    """Room for later features (checksums, tags, version ids) without a schema change."""
+    """Room for later features (checksums, tags) without a schema change."""
+    version_id: str | None = None
+    """None for the null version written while versioning was never on; "null" for one
+    written while suspended; otherwise a ``hydria.model.versions`` id. Set by the store."""
+    seq: int = 0
+    """Write order among the versions of a key (newest highest). Set by the store."""
+    is_marker: bool = False
+    """A delete marker: no bytes, GET answers 404 / 405."""
+    is_latest: bool = True
+    """Whether this is the key's current version (listings of versions say so)."""
 
 
 @dataclass
@@ -123,11 +142,23 @@ class MetaStore(Protocol):
     async def delete_bucket(self, name: str) -> None:
         """Raise NoSuchBucket, or BucketNotEmpty when objects or uploads remain."""
 
+    async def set_bucket_versioning(self, name: str, status: str) -> None:
+        """Set "Enabled" or "Suspended"; raise NoSuchBucket."""
+
+    async def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        """A bucket configuration document (tagging, cors, policy...) or None."""
+
+    async def put_bucket_config(self, bucket: str, name: str, body: str | None) -> None:
+        """Store (or with None remove) a configuration document; raise NoSuchBucket."""
+
     # Objects
-    async def get_object(self, bucket: str, key: str) -> ObjectRecord | None: ...
+    async def get_object(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> ObjectRecord | None:
+        """The current version (possibly a delete marker), or the named version."""
 
     async def get_object_with_inline(
-        self, bucket: str, key: str
+        self, bucket: str, key: str, version_id: str | None = None
     ) -> tuple[ObjectRecord, bytes | None] | None:
         """The record and, when its bytes are one inline segment, those bytes: one snapshot."""
 
@@ -139,12 +170,51 @@ class MetaStore(Protocol):
         if_none_match: bool = False,
         if_match_etag: str | None = None,
     ) -> ObjectRecord | None:
-        """Atomically insert or replace; return the replaced record.
+        """Atomically make ``record`` the key's current version; return the one it replaced.
 
-        Raises NoSuchBucket if the bucket vanished, PreconditionFailed when a condition fails.
+        The bucket's versioning state, read in the same transaction, decides whether the old
+        current version is kept (noncurrent) or released, and sets ``record.version_id`` and
+        ``record.seq``. Raises NoSuchBucket if the bucket vanished, PreconditionFailed or
+        NoSuchKey when a condition fails.
         """
 
-    async def delete_object(self, bucket: str, key: str) -> ObjectRecord | None: ...
+    async def delete_object(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        *,
+        owner_id: str = "",
+        now: float = 0.0,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
+        """Delete as S3 does: without a version id, remove the current version or (on a
+        versioned bucket) add a delete marker, returned; with one, remove exactly that
+        version, returned, promoting the next newest when it was current. None: nothing
+        was there. Raises NoSuchBucket, PreconditionFailed / NoSuchKey for If-Match."""
+
+    async def update_object_extra(
+        self, bucket: str, key: str, version_id: str | None, changes: dict[str, object]
+    ) -> ObjectRecord | None:
+        """Merge ``changes`` into a version's ``extra`` (a None value removes the entry);
+        None when the version does not exist or is a delete marker."""
+
+    async def list_object_versions(
+        self,
+        bucket: str,
+        prefix: str,
+        key_marker: str,
+        seq_marker: int | None,
+        limit: int,
+        *,
+        inclusive: bool = False,
+    ) -> list[ObjectRecord]:
+        """Versions and delete markers after (key_marker, seq_marker), keys in UTF-8 order,
+        each key's versions newest first; summary records with ``is_latest`` set. With
+        ``inclusive`` (and no seq_marker) the versions of key_marker itself are included."""
+
+    async def version_seq(self, bucket: str, key: str, version_id: str) -> int | None:
+        """The sequence number of a key's version (used to resume a versions listing)."""
 
     async def list_objects(
         self,
@@ -156,7 +226,8 @@ class MetaStore(Protocol):
         inclusive: bool = False,
         summary: bool = False,
     ) -> list[ObjectRecord]:
-        """Objects with key > start_after (>= when inclusive) under prefix, in UTF-8 order.
+        """Current versions that are not delete markers, with key > start_after (>= when
+        inclusive) under prefix, in UTF-8 order.
 
         ``summary`` records carry only what a listing shows (no headers, segments or part
         sizes): cheaper to read for pages of a thousand keys.

@@ -14,9 +14,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 
 from hydria.errors import S3Error
-from hydria.meta.store import NoSuchBucket, ObjectRecord, PreconditionFailed, Segment
+from hydria.meta.store import NoSuchBucket, NoSuchKey, ObjectRecord, PreconditionFailed, Segment
 from hydria.model.objects import ByteRange
+from hydria.model.versions import NULL_VERSION
 from hydria.service.context import ServiceContext
+from hydria.util.httpdate import http_date
 
 
 @dataclass
@@ -94,6 +96,9 @@ async def commit_object(
     except PreconditionFailed:
         _discard(ctx, record.segments)
         raise S3Error("PreconditionFailed", Condition="If-Match") from None
+    except NoSuchKey:
+        _discard(ctx, record.segments)
+        raise S3Error("NoSuchKey", Key=record.key) from None
     except BaseException:
         _discard(ctx, record.segments)
         raise
@@ -142,12 +147,58 @@ async def put_object(
     return record
 
 
-async def head_object(ctx: ServiceContext, bucket: str, key: str) -> ObjectRecord:
-    record = await ctx.meta.get_object(bucket, key)
-    if record is None:
+def version_headers(record: ObjectRecord) -> list[tuple[str, str]]:
+    """x-amz-version-id (when the bucket has ever been versioned) and the delete-marker flag."""
+    out: list[tuple[str, str]] = []
+    if record.version_id is not None:
+        out.append(("x-amz-version-id", record.version_id))
+    if record.is_marker:
+        out.append(("x-amz-delete-marker", "true"))
+    return out
+
+
+async def find_object(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    *,
+    with_inline: bool,
+    method: str = "GET",
+    copy_source: bool = False,
+) -> tuple[ObjectRecord, bytes | None]:
+    """The version a read names (the current one by default), or S3's error for its absence.
+
+    A current delete marker reads as NoSuchKey; a delete marker named by id is
+    MethodNotAllowed, or InvalidRequest as a copy source.
+    """
+    meta = ctx.meta
+    if with_inline:
+        found = await meta.get_object_with_inline(bucket, key, version_id)
+    else:
+        record_only = await meta.get_object(bucket, key, version_id)
+        found = (record_only, None) if record_only is not None else None
+    if found is None:
         await ctx.require_bucket(bucket)
+        if version_id is not None:
+            raise S3Error("NoSuchVersion", Key=key, VersionId=version_id)
         raise S3Error("NoSuchKey", Key=key)
-    return record
+    record = found[0]
+    if record.is_marker:
+        headers = dict(version_headers(record))
+        if version_id is None:
+            raise S3Error("NoSuchKey", Key=key, headers=headers)
+        if copy_source:
+            raise S3Error(
+                "InvalidRequest",
+                "The source of a copy request may not specifically refer to a delete marker "
+                "by version id.",
+            )
+        headers["last-modified"] = http_date(record.last_modified)
+        raise S3Error(
+            "MethodNotAllowed", Method=method, ResourceType="DeleteMarker", headers=headers
+        )
+    return found
 
 
 @dataclass
@@ -224,6 +275,40 @@ async def open_object(
     return reader
 
 
-async def delete_object(ctx: ServiceContext, bucket: str, key: str) -> ObjectRecord | None:
-    await ctx.require_bucket(bucket)
-    return await ctx.meta.delete_object(bucket, key)
+async def delete_object(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    version_id: str | None = None,
+    *,
+    owner_id: str = "",
+    if_match_etag: str | None = None,
+) -> ObjectRecord | None:
+    """Delete as S3 does (see MetaStore.delete_object); the removed version or new marker."""
+    try:
+        return await ctx.meta.delete_object(
+            bucket,
+            key,
+            version_id,
+            owner_id=owner_id,
+            now=ctx.clock(),
+            if_match_etag=if_match_etag,
+        )
+    except NoSuchBucket:
+        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    except NoSuchKey:
+        raise S3Error("NoSuchKey", Key=key) from None
+    except PreconditionFailed:
+        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+
+
+def delete_result_headers(
+    version_id: str | None, gone: ObjectRecord | None
+) -> list[tuple[str, str]]:
+    """DeleteObject's response headers: the version removed or the marker created."""
+    if gone is None:
+        return [("x-amz-version-id", version_id)] if version_id is not None else []
+    out = version_headers(gone)
+    if version_id == NULL_VERSION and gone.version_id is None:
+        out.insert(0, ("x-amz-version-id", NULL_VERSION))
+    return out

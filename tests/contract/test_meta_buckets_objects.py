@@ -25,6 +25,7 @@ from hydria.meta.store import (
     BucketNotEmpty,
     MetaStore,
     NoSuchBucket,
+    NoSuchKey,
     ObjectRecord,
     PreconditionFailed,
     Segment,
@@ -240,7 +241,8 @@ def test_delete_object_returns_old_record_then_none_when_missing(meta_store):
         assert await store.delete_object("b", "k") == record
         assert await store.get_object("b", "k") is None
         assert await store.delete_object("b", "k") is None
-        assert await store.delete_object("nobucket", "k") is None
+        with pytest.raises(NoSuchBucket):
+            await store.delete_object("nobucket", "k")
 
     meta_store.run(body)
 
@@ -281,7 +283,7 @@ def test_put_object_if_match_etag_replaces_only_when_etag_matches(meta_store):
     async def body(store: MetaStore) -> None:
         await store.create_bucket(bucket_record("b"))
         missing = file_object("b", "k", etag="zero")
-        with pytest.raises(PreconditionFailed):
+        with pytest.raises(NoSuchKey):
             await store.put_object(missing, if_match_etag="anything")
         assert await store.get_object("b", "k") is None
         assert await store.known_blobs([missing.segments[0].blob_id]) == set()

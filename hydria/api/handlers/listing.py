@@ -23,11 +23,11 @@ from hydria.service.listing import ListPage, list_page
 MAX_KEYS = 1000
 
 
-def _max_keys(call: Call) -> int:
+def max_keys_param(call: Call) -> int:
     return int_param(call.query, "max-keys", MAX_KEYS, MAX_KEYS, label="maxKeys")
 
 
-def _encoder(call: Call):  # type: ignore[no-untyped-def]
+def encoder(call: Call):  # type: ignore[no-untyped-def]
     kind = call.query.get("encoding-type")
     if kind is None:
         return escape
@@ -61,11 +61,11 @@ def _page_xml(page: ListPage, enc, with_owner: bool) -> list[str]:  # type: igno
 
 
 async def list_objects(call: Call) -> Response:
-    enc = _encoder(call)
+    enc = encoder(call)
     prefix = call.query.get("prefix", "")
     delimiter = call.query.get("delimiter", "")
     marker = call.query.get("marker", "")
-    max_keys = _max_keys(call)
+    max_keys = max_keys_param(call)
     page = await list_page(
         call.services,
         call.bucket,
@@ -116,7 +116,7 @@ async def list_objects_v2(call: Call) -> Response:
             ArgumentName="list-type",
             ArgumentValue=call.query.get("list-type", ""),
         )
-    enc = _encoder(call)
+    enc = encoder(call)
     prefix = call.query.get("prefix", "")
     delimiter = call.query.get("delimiter", "")
     start_after = call.query.get("start-after", "")
@@ -130,7 +130,7 @@ async def list_objects_v2(call: Call) -> Response:
     cursor = decode_token(token) if token else start_after
     if start_after > cursor:
         cursor = start_after
-    max_keys = _max_keys(call)
+    max_keys = max_keys_param(call)
     fetch_owner = call.query.get("fetch-owner", "").lower() == "true"
     page = await list_page(
         call.services,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from hydria.api.call import Call
+from hydria.api.conditions import evaluate_read_conditions
 from hydria.api.headers import http_date, object_headers, quote_etag
 from hydria.api.response import Response, xml_response
 from hydria.api.xml.parse import child_text, parse_xml
@@ -17,6 +18,7 @@ from hydria.model.objects import (
     metadata_from_headers,
     parse_range,
 )
+from hydria.model.versions import check_version_id
 from hydria.service import objects as svc
 
 MAX_DELETE_KEYS = 1000
@@ -77,6 +79,7 @@ async def put_object(call: Call) -> Response:
     )
     out = [("etag", quote_etag(record.etag))]
     out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
+    out.extend(svc.version_headers(record))
     return Response(headers=out)
 
 
@@ -105,16 +108,20 @@ def _part_range(
 
 async def get_object(call: Call, *, head: bool = False) -> Response:
     services = call.services
-    if head:
-        # HEAD needs only the record; reading inline bytes through the join would be waste.
-        record_only = await services.meta.get_object(call.bucket, call.key)
-        found = (record_only, None) if record_only is not None else None
-    else:
-        found = await services.meta.get_object_with_inline(call.bucket, call.key)
-    if found is None:
-        await services.require_bucket(call.bucket)
-        raise S3Error("NoSuchKey", Key=call.key)
+    version_id = requested_version(call)
+    # HEAD needs only the record; reading inline bytes through the join would be waste.
+    found = await svc.find_object(
+        services,
+        call.bucket,
+        call.key,
+        version_id,
+        with_inline=not head,
+        method="HEAD" if head else "GET",
+    )
     record = found[0]
+    not_modified = evaluate_read_conditions(call, record)
+    if not_modified is not None:
+        return not_modified
     parts_count: int | None = None
     if "partNumber" in call.query:
         byte_range, parts_count = _part_range(call, record.size, record.part_sizes)
@@ -153,9 +160,24 @@ async def head_object(call: Call) -> Response:
     return await get_object(call, head=True)
 
 
+def requested_version(call: Call) -> str | None:
+    """The ?versionId a request names, validated; None for the current version."""
+    value = call.query.get("versionId")
+    return check_version_id(value) if value is not None else None
+
+
 async def delete_object(call: Call) -> Response:
-    await svc.delete_object(call.services, call.bucket, call.key)
-    return Response(status=204)
+    version_id = requested_version(call)
+    if_match = call.header("if-match")
+    gone = await svc.delete_object(
+        call.services,
+        call.bucket,
+        call.key,
+        version_id,
+        owner_id=call.owner_id,
+        if_match_etag=if_match.strip().strip('"') if if_match else None,
+    )
+    return Response(status=204, headers=svc.delete_result_headers(version_id, gone))
 
 
 async def delete_objects(call: Call) -> Response:
@@ -169,30 +191,44 @@ async def delete_objects(call: Call) -> Response:
     objects = root.findall("Object")
     if not objects or len(objects) > MAX_DELETE_KEYS:
         raise S3Error("MalformedXML")
-    keys: list[str] = []
+    targets: list[tuple[str, str | None]] = []
     for obj in objects:
         key = child_text(obj, "Key")
         if key is None:
             raise S3Error("MalformedXML")
-        keys.append(key)
+        targets.append((key, child_text(obj, "VersionId")))
     await call.services.require_bucket(call.bucket)
-    parts: list[str] = []
-    for key in keys:
-        try:
-            check_key(key)
-            await call.services.meta.delete_object(call.bucket, key)
-        except S3Error as exc:
-            parts.append(
-                "<Error>"
-                + element("Key", key)
-                + element("Code", exc.code)
-                + element("Message", exc.message)
-                + "</Error>"
-            )
-            continue
-        if not quiet:
-            parts.append(f"<Deleted><Key>{escape(key)}</Key></Deleted>")
+    parts = [await _delete_one(call, key, version_id, quiet) for key, version_id in targets]
     return xml_response(document("DeleteResult", parts))
+
+
+async def _delete_one(call: Call, key: str, version_id: str | None, quiet: bool) -> str:
+    """One DeleteObjects entry: its <Deleted> (empty when quiet) or <Error> element."""
+    try:
+        check_key(key)
+        if version_id is not None:
+            check_version_id(version_id)
+        gone = await svc.delete_object(
+            call.services, call.bucket, key, version_id, owner_id=call.owner_id
+        )
+    except S3Error as exc:
+        return (
+            "<Error>"
+            + element("Key", key)
+            + (element("VersionId", version_id) if version_id is not None else "")
+            + element("Code", exc.code)
+            + element("Message", exc.message)
+            + "</Error>"
+        )
+    if quiet:
+        return ""
+    out = f"<Deleted><Key>{escape(key)}</Key>"
+    if version_id is not None:
+        out += element("VersionId", version_id)
+    if gone is not None and gone.is_marker:
+        out += "<DeleteMarker>true</DeleteMarker>"
+        out += element("DeleteMarkerVersionId", gone.version_id or "null")
+    return out + "</Deleted>"
 
 
 def parse_copy_source(value: str) -> tuple[str, str, str | None]:
@@ -215,8 +251,8 @@ def parse_copy_source(value: str) -> tuple[str, str, str | None]:
 async def copy_object(call: Call) -> Response:
     refuse_unsupported_headers(call)
     src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
-    if version not in (None, "null"):
-        raise S3Error("NoSuchVersion", Key=src_key, VersionId=version)
+    if version is not None:
+        check_version_id(version)
     check_key(src_key)
     directive = (call.header("x-amz-metadata-directive") or "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
@@ -226,10 +262,9 @@ async def copy_object(call: Call) -> Response:
             ArgumentName="x-amz-metadata-directive",
         )
     services = call.services
-    source = await services.meta.get_object_with_inline(src_bucket, src_key)
-    if source is None:
-        await services.require_bucket(src_bucket)
-        raise S3Error("NoSuchKey", Key=src_key)
+    source = await svc.find_object(
+        services, src_bucket, src_key, version, with_inline=True, copy_source=True
+    )
     record = source[0]
     new_class = call.header("x-amz-storage-class")
     storage_class = check_storage_class(new_class) if new_class else record.storage_class
@@ -240,6 +275,7 @@ async def copy_object(call: Call) -> Response:
     if (
         src_bucket == call.bucket
         and src_key == call.key
+        and version is None
         and directive == "COPY"
         and storage_class == record.storage_class
     ):
@@ -271,4 +307,8 @@ async def copy_object(call: Call) -> Response:
             element("ETag", quote_etag(new.etag)),
         ],
     )
-    return xml_response(body).header("last-modified", http_date(new.last_modified))
+    response = xml_response(body).header("last-modified", http_date(new.last_modified))
+    if record.version_id is not None:
+        response.header("x-amz-copy-source-version-id", record.version_id)
+    response.headers.extend(svc.version_headers(new))
+    return response

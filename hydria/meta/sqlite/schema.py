@@ -73,6 +73,41 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (upload_id, part_number)
     ) WITHOUT ROWID;
     """,
+    # 2: versioning. ``objects`` keeps each key's current version (a delete marker too);
+    # older versions move to ``versions``, newest first in its primary key, so a listing of
+    # versions reads both tables in index order. Bucket configuration documents get a table.
+    """
+    ALTER TABLE buckets ADD COLUMN versioning TEXT NOT NULL DEFAULT '';
+    ALTER TABLE objects ADD COLUMN version_id TEXT;
+    ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE objects ADD COLUMN is_marker INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE versions (
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified REAL NOT NULL,
+        owner_id TEXT NOT NULL,
+        storage_class TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        segments TEXT NOT NULL,
+        inline_blob TEXT,
+        part_sizes TEXT,
+        extra TEXT NOT NULL,
+        version_id TEXT,
+        seq INTEGER NOT NULL,
+        is_marker INTEGER NOT NULL,
+        PRIMARY KEY (bucket, key, seq DESC)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE bucket_configs (
+        bucket TEXT NOT NULL,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (bucket, name)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -6,6 +6,7 @@ costs microseconds, less than a hop to a thread pool. Writes go to ``SqliteWrite
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 import time
@@ -19,6 +20,7 @@ from hydria.meta.store import (
     BucketNotEmpty,
     BucketRecord,
     NoSuchBucket,
+    NoSuchKey,
     NoSuchUpload,
     ObjectRecord,
     PartRecord,
@@ -26,13 +28,24 @@ from hydria.meta.store import (
     Segment,
     UploadRecord,
 )
+from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
 
-_SUMMARY_COLUMNS = "bucket, key, size, etag, last_modified, owner_id, storage_class, extra"
+_VERSION_COLUMNS = "version_id, seq, is_marker"
+_SUMMARY_COLUMNS = (
+    f"bucket, key, size, etag, last_modified, owner_id, storage_class, extra, {_VERSION_COLUMNS}"
+)
 _OBJECT_COLUMNS = (
     "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
-    "part_sizes, extra"
+    f"part_sizes, extra, {_VERSION_COLUMNS}"
 )
+_ROW_COLUMNS = (
+    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
+    f"inline_blob, part_sizes, extra, {_VERSION_COLUMNS}"
+)
+"""Every stored column: what moves between ``objects`` and ``versions``."""
+
+_NULL_VERSION_SQL = "(version_id IS NULL OR version_id = 'null')"
 
 
 def _dumps(value: Any) -> str:
@@ -47,7 +60,7 @@ def _segments_from_json(text: str) -> list[Segment]:
     return [Segment(b, n, bool(i)) for b, n, i in json.loads(text)]
 
 
-def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
+def _object_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
     # The first seven columns are ObjectRecord's first seven fields, in order.
     return ObjectRecord(
         *row[:7],
@@ -55,11 +68,33 @@ def _object_from_row(row: tuple[Any, ...]) -> ObjectRecord:
         segments=_segments_from_json(row[8]),
         part_sizes=json.loads(row[9]) if row[9] else None,
         extra=json.loads(row[10]) if row[10] != "{}" else {},
+        version_id=row[11],
+        seq=row[12],
+        is_marker=bool(row[13]),
+        is_latest=is_latest,
     )
 
 
-def _summary_from_row(row: tuple[Any, ...]) -> ObjectRecord:
-    return ObjectRecord(*row[:7], extra=json.loads(row[7]) if row[7] != "{}" else {})
+def _summary_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
+    return ObjectRecord(
+        *row[:7],
+        extra=json.loads(row[7]) if row[7] != "{}" else {},
+        version_id=row[8],
+        seq=row[9],
+        is_marker=bool(row[10]),
+        is_latest=is_latest,
+    )
+
+
+def _is_null_version(version_id: str | None) -> bool:
+    return version_id is None or version_id == NULL_VERSION
+
+
+def _version_filter(version_id: str) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (and its arguments) selecting one version of a key in ``versions``."""
+    if version_id == NULL_VERSION:
+        return _NULL_VERSION_SQL, ()
+    return "seq = ? AND version_id = ?", (version_seq(version_id), version_id)
 
 
 def _upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
@@ -162,14 +197,45 @@ class SqliteMetaStore:
 
     async def get_bucket(self, name: str) -> BucketRecord | None:
         row = self._r.execute(
-            "SELECT name, owner_id, created_at, region FROM buckets WHERE name = ?", (name,)
+            "SELECT name, owner_id, created_at, region, versioning FROM buckets WHERE name = ?",
+            (name,),
         ).fetchone()
         return BucketRecord(*row) if row else None
+
+    async def set_bucket_versioning(self, name: str, status: str) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            cur = c.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, name))
+            if cur.rowcount == 0:
+                raise NoSuchBucket(name)
+
+        await self._write(op)
+
+    async def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        row = self._r.execute(
+            "SELECT body FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name)
+        ).fetchone()
+        return row[0] if row else None
+
+    async def put_bucket_config(self, bucket: str, name: str, body: str | None) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
+                raise NoSuchBucket(bucket)
+            if body is None:
+                c.execute(
+                    "DELETE FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name)
+                )
+            else:
+                c.execute(
+                    "INSERT OR REPLACE INTO bucket_configs (bucket, name, body) VALUES (?,?,?)",
+                    (bucket, name, body),
+                )
+
+        await self._write(op)
 
     async def list_buckets(
         self, owner_id: str | None, prefix: str, start_after: str, limit: int
     ) -> list[BucketRecord]:
-        sql = "SELECT name, owner_id, created_at, region FROM buckets WHERE name > ?"
+        sql = "SELECT name, owner_id, created_at, region, versioning FROM buckets WHERE name > ?"
         args: list[Any] = [start_after]
         if owner_id is not None:
             sql += " AND owner_id = ?"
@@ -187,33 +253,70 @@ class SqliteMetaStore:
                 raise NoSuchBucket(name)
             if c.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
                 raise BucketNotEmpty(name)
-            if c.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
-                raise BucketNotEmpty(name)
+            for table in ("versions", "uploads"):
+                sql = f"SELECT 1 FROM {table} WHERE bucket = ? LIMIT 1"
+                if c.execute(sql, (name,)).fetchone():
+                    raise BucketNotEmpty(name)
+            c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
             c.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
         await self._write(op)
 
     # Objects ---------------------------------------------------------------------------
-    async def get_object(self, bucket: str, key: str) -> ObjectRecord | None:
-        row = self._r.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
-            (bucket, key),
-        ).fetchone()
-        return _object_from_row(row) if row else None
+    async def get_object(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> ObjectRecord | None:
+        found = self._read_version(bucket, key, version_id, with_inline=False)
+        return found[0] if found else None
 
     async def get_object_with_inline(
-        self, bucket: str, key: str
+        self, bucket: str, key: str, version_id: str | None = None
     ) -> tuple[ObjectRecord, bytes | None] | None:
         """The record and, for a single inline segment, its bytes, read atomically."""
-        row = self._r.execute(
-            f"SELECT {_OBJECT_COLUMNS}, i.data FROM objects o "
-            "LEFT JOIN inline_blobs i ON i.blob_id = o.inline_blob "
-            "WHERE o.bucket = ? AND o.key = ?",
-            (bucket, key),
-        ).fetchone()
-        if not row:
-            return None
-        return _object_from_row(row[:-1]), row[-1]
+        return self._read_version(bucket, key, version_id, with_inline=True)
+
+    def _read_version(
+        self, bucket: str, key: str, version_id: str | None, *, with_inline: bool
+    ) -> tuple[ObjectRecord, bytes | None] | None:
+        """Current version first; a named version that is not current comes from ``versions``.
+
+        Both lookups run in one read transaction, so a concurrent overwrite that moves the
+        version between the tables cannot hide it.
+        """
+        columns = f"o.{_OBJECT_COLUMNS.replace(', ', ', o.')}"
+        join = ""
+        if with_inline:
+            columns += ", i.data"
+            join = " LEFT JOIN inline_blobs i ON i.blob_id = o.inline_blob"
+        current = f"SELECT {columns} FROM objects o{join} WHERE o.bucket = ? AND o.key = ?"
+        r = self._r
+        if version_id is None:
+            row = r.execute(current, (bucket, key)).fetchone()
+            return self._with_inline(row, with_inline, True) if row else None
+        condition, args = _version_filter(version_id)
+        r.execute("BEGIN")
+        try:
+            row = r.execute(current, (bucket, key)).fetchone()
+            if row is not None and (
+                _is_null_version(row[11]) if version_id == NULL_VERSION else row[11] == version_id
+            ):
+                return self._with_inline(row, with_inline, True)
+            row = r.execute(
+                f"SELECT {columns} FROM versions o{join} "
+                f"WHERE o.bucket = ? AND o.key = ? AND {condition.replace('seq', 'o.seq')}",
+                (bucket, key, *args),
+            ).fetchone()
+            return self._with_inline(row, with_inline, False) if row else None
+        finally:
+            r.execute("COMMIT")
+
+    @staticmethod
+    def _with_inline(
+        row: tuple[Any, ...], with_inline: bool, is_latest: bool
+    ) -> tuple[ObjectRecord, bytes | None]:
+        if with_inline:
+            return _object_from_row(row[:-1], is_latest), row[-1]
+        return _object_from_row(row, is_latest), None
 
     def _release_segments(self, c: sqlite3.Connection, segments: list[Segment], now: float) -> None:
         """Hand an unreferenced object's bytes to reclaim (a lone inline row goes at once).
@@ -236,12 +339,6 @@ class SqliteMetaStore:
                 (seg.blob_id, now + grace, 1 if seg.inline else 0),
             )
 
-    def _current_etag(self, c: sqlite3.Connection, bucket: str, key: str) -> str | None:
-        row = c.execute(
-            "SELECT etag FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
-        ).fetchone()
-        return row[0] if row else None
-
     def _check_write_conditions(
         self,
         c: sqlite3.Connection,
@@ -249,31 +346,76 @@ class SqliteMetaStore:
         key: str,
         if_none_match: bool,
         if_match_etag: str | None,
-    ) -> None:
-        if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
+    ) -> str:
+        """Check the bucket and a conditional write's precondition; return the versioning."""
+        row = c.execute("SELECT versioning FROM buckets WHERE name = ?", (bucket,)).fetchone()
+        if row is None:
             raise NoSuchBucket(bucket)
         if if_none_match or if_match_etag is not None:
-            etag = self._current_etag(c, bucket, key)
-            if if_none_match and etag is not None:
+            current = c.execute(
+                "SELECT etag, is_marker FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+            ).fetchone()
+            live = current is not None and not current[1]
+            if if_none_match and live:
                 raise PreconditionFailed("object exists")
-            if if_match_etag is not None and etag != if_match_etag:
-                raise PreconditionFailed("etag differs")
+            if if_match_etag is not None:
+                if not live:
+                    raise NoSuchKey(key)
+                if if_match_etag != "*" and current[0] != if_match_etag:
+                    raise PreconditionFailed("etag differs")
+        return str(row[0])
 
-    def _upsert_object(self, c: sqlite3.Connection, record: ObjectRecord) -> ObjectRecord | None:
+    def _make_current(
+        self, c: sqlite3.Connection, record: ObjectRecord, versioning: str
+    ) -> ObjectRecord | None:
+        """Install ``record`` as the key's current version, as the bucket's versioning says.
+
+        Enabled: the old current version is kept as noncurrent. Suspended: the new version is
+        the null version, replacing any older null version. Never enabled: the old one goes.
+        """
         old_row = c.execute(
             f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
             (record.bucket, record.key),
         ).fetchone()
         old = _object_from_row(old_row) if old_row else None
+        record.seq = max(time.time_ns(), old.seq + 1 if old else 0)
+        if versioning == "Enabled":
+            record.version_id = new_version_id(record.seq)
+        else:
+            record.version_id = NULL_VERSION if versioning else None
+        record.is_latest = True
+        now = time.time()
+        keep_old = old is not None and (
+            versioning == "Enabled"
+            or (versioning == "Suspended" and not _is_null_version(old.version_id))
+        )
+        if keep_old:
+            c.execute(
+                f"INSERT INTO versions ({_ROW_COLUMNS}) SELECT {_ROW_COLUMNS} FROM objects "
+                "WHERE bucket = ? AND key = ?",
+                (record.bucket, record.key),
+            )
+        if versioning == "Suspended":
+            for (segments,) in c.execute(
+                f"DELETE FROM versions WHERE bucket = ? AND key = ? AND {_NULL_VERSION_SQL} "
+                "RETURNING segments",
+                (record.bucket, record.key),
+            ).fetchall():
+                self._release_segments(c, _segments_from_json(segments), now)
+        self._write_current(c, record)
+        if old is not None and not keep_old:
+            self._release_segments(c, old.segments, now)
+        return old
+
+    def _write_current(self, c: sqlite3.Connection, record: ObjectRecord) -> None:
         inline_blob = (
             record.segments[0].blob_id
             if len(record.segments) == 1 and record.segments[0].inline
             else None
         )
         c.execute(
-            "INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, owner_id, "
-            "storage_class, headers, segments, inline_blob, part_sizes, extra) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO objects ({_ROW_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.bucket,
                 record.key,
@@ -287,11 +429,11 @@ class SqliteMetaStore:
                 inline_blob,
                 _dumps(record.part_sizes) if record.part_sizes is not None else None,
                 _dumps(record.extra),
+                record.version_id,
+                record.seq,
+                1 if record.is_marker else 0,
             ),
         )
-        if old is not None:
-            self._release_segments(c, old.segments, time.time())
-        return old
 
     async def put_object(
         self,
@@ -302,7 +444,9 @@ class SqliteMetaStore:
         if_match_etag: str | None = None,
     ) -> ObjectRecord | None:
         def op(c: sqlite3.Connection) -> ObjectRecord | None:
-            self._check_write_conditions(c, record.bucket, record.key, if_none_match, if_match_etag)
+            versioning = self._check_write_conditions(
+                c, record.bucket, record.key, if_none_match, if_match_etag
+            )
             for seg in record.segments:
                 if seg.inline:
                     c.execute(
@@ -311,12 +455,30 @@ class SqliteMetaStore:
                     )
                 else:
                     c.execute("INSERT OR IGNORE INTO blobs (blob_id) VALUES (?)", (seg.blob_id,))
-            return self._upsert_object(c, record)
+            return self._make_current(c, record, versioning)
 
         return await self._write(op)
 
-    async def delete_object(self, bucket: str, key: str) -> ObjectRecord | None:
+    async def delete_object(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        *,
+        owner_id: str = "",
+        now: float = 0.0,
+        if_match_etag: str | None = None,
+    ) -> ObjectRecord | None:
         def op(c: sqlite3.Connection) -> ObjectRecord | None:
+            versioning = self._check_write_conditions(c, bucket, key, False, if_match_etag)
+            if version_id is not None:
+                return self._delete_version(c, bucket, key, version_id)
+            if versioning:
+                marker = ObjectRecord(
+                    bucket, key, 0, "", now or time.time(), owner_id, is_marker=True
+                )
+                self._make_current(c, marker, versioning)
+                return marker
             row = c.execute(
                 f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
                 (bucket, key),
@@ -330,6 +492,152 @@ class SqliteMetaStore:
 
         return await self._write(op)
 
+    def _delete_version(
+        self, c: sqlite3.Connection, bucket: str, key: str, version_id: str
+    ) -> ObjectRecord | None:
+        """Remove one version for good; when it was current, the next newest takes its place."""
+        row = c.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+        ).fetchone()
+        now = time.time()
+        if row is not None and (
+            _is_null_version(row[11]) if version_id == NULL_VERSION else row[11] == version_id
+        ):
+            gone = _object_from_row(row)
+            c.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+            promoted = c.execute(
+                f"INSERT INTO objects ({_ROW_COLUMNS}) SELECT {_ROW_COLUMNS} FROM versions "
+                "WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1 RETURNING seq",
+                (bucket, key),
+            ).fetchone()
+            if promoted is not None:
+                c.execute(
+                    "DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?",
+                    (bucket, key, promoted[0]),
+                )
+            self._release_segments(c, gone.segments, now)
+            return gone
+        condition, args = _version_filter(version_id)
+        row = c.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND {condition}",
+            (bucket, key, *args),
+        ).fetchone()
+        if row is None:
+            return None
+        gone = _object_from_row(row, is_latest=False)
+        c.execute(
+            "DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?", (bucket, key, gone.seq)
+        )
+        self._release_segments(c, gone.segments, now)
+        return gone
+
+    async def update_object_extra(
+        self, bucket: str, key: str, version_id: str | None, changes: dict[str, object]
+    ) -> ObjectRecord | None:
+        def op(c: sqlite3.Connection) -> ObjectRecord | None:
+            if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
+                raise NoSuchBucket(bucket)
+            row = c.execute(
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+                (bucket, key),
+            ).fetchone()
+            table = "objects"
+            if row is not None and version_id is not None:
+                same = (
+                    _is_null_version(row[11])
+                    if version_id == NULL_VERSION
+                    else row[11] == version_id
+                )
+                if not same:
+                    condition, args = _version_filter(version_id)
+                    row = c.execute(
+                        f"SELECT {_OBJECT_COLUMNS} FROM versions "
+                        f"WHERE bucket = ? AND key = ? AND {condition}",
+                        (bucket, key, *args),
+                    ).fetchone()
+                    table = "versions"
+            if row is None or row[13]:
+                return None
+            record = _object_from_row(row, is_latest=table == "objects")
+            for name, value in changes.items():
+                if value is None:
+                    record.extra.pop(name, None)
+                else:
+                    record.extra[name] = value
+            c.execute(
+                f"UPDATE {table} SET extra = ? WHERE bucket = ? AND key = ? AND seq = ?",
+                (_dumps(record.extra), bucket, key, record.seq),
+            )
+            return record
+
+        return await self._write(op)
+
+    async def version_seq(self, bucket: str, key: str, version_id: str) -> int | None:
+        if version_id != NULL_VERSION:
+            return version_seq(version_id)
+        for table in ("objects", "versions"):
+            row = self._r.execute(
+                f"SELECT seq FROM {table} WHERE bucket = ? AND key = ? AND {_NULL_VERSION_SQL}",
+                (bucket, key),
+            ).fetchone()
+            if row:
+                return int(row[0])
+        return None
+
+    async def list_object_versions(
+        self,
+        bucket: str,
+        prefix: str,
+        key_marker: str,
+        seq_marker: int | None,
+        limit: int,
+        *,
+        inclusive: bool = False,
+    ) -> list[ObjectRecord]:
+        """Merge the current rows and the noncurrent ones, each read in its index order."""
+        lower = max(prefix, key_marker)
+        from_key = inclusive or (lower == prefix and prefix > key_marker)
+        bounds = " AND key >= ?" if from_key else " AND key > ?"
+        args: list[Any] = [bucket, lower]
+        upper = prefix_successor(prefix) if prefix else None
+        if upper is not None:
+            bounds += " AND key < ?"
+            args.append(upper)
+        r = self._r
+        r.execute("BEGIN")
+        try:
+            current = [
+                _summary_from_row(row, True)
+                for row in r.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
+                    "ORDER BY key LIMIT ?",
+                    (*args, limit),
+                )
+            ]
+            older: list[ObjectRecord] = []
+            if seq_marker is not None and key_marker.startswith(prefix):
+                older = [
+                    _summary_from_row(row, False)
+                    for row in r.execute(
+                        f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
+                        "AND seq < ? ORDER BY seq DESC LIMIT ?",
+                        (bucket, key_marker, seq_marker, limit),
+                    )
+                ]
+            if len(older) < limit:
+                older += [
+                    _summary_from_row(row, False)
+                    for row in r.execute(
+                        f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
+                        "ORDER BY key, seq DESC LIMIT ?",
+                        (*args, limit - len(older)),
+                    )
+                ]
+        finally:
+            r.execute("COMMIT")
+        merged = heapq.merge(current, older, key=lambda rec: (rec.key, -rec.seq))
+        return [rec for _, rec in zip(range(limit), merged, strict=False)]
+
     async def list_objects(
         self,
         bucket: str,
@@ -342,7 +650,7 @@ class SqliteMetaStore:
     ) -> list[ObjectRecord]:
         args: list[Any] = [bucket]
         columns = _SUMMARY_COLUMNS if summary else _OBJECT_COLUMNS
-        sql = f"SELECT {columns} FROM objects WHERE bucket = ?"
+        sql = f"SELECT {columns} FROM objects WHERE bucket = ? AND is_marker = 0"
         if prefix and prefix > start_after:
             sql += " AND key >= ?"
             args.append(prefix)
@@ -471,7 +779,9 @@ class SqliteMetaStore:
         def op(c: sqlite3.Connection) -> ObjectRecord | None:
             if not c.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
                 raise NoSuchUpload(upload_id)
-            self._check_write_conditions(c, record.bucket, record.key, if_none_match, if_match_etag)
+            versioning = self._check_write_conditions(
+                c, record.bucket, record.key, if_none_match, if_match_etag
+            )
             used = set(used_parts)
             leftovers: list[Segment] = []
             for number, seg_json in c.execute(
@@ -483,7 +793,7 @@ class SqliteMetaStore:
             self._to_garbage(c, leftovers, time.time())
             c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
             c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
-            return self._upsert_object(c, record)
+            return self._make_current(c, record, versioning)
 
         return await self._write(op)
 
