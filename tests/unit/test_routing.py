@@ -54,6 +54,13 @@ SUPPORTED_EXAMPLES: list[tuple[str, str, str, dict[str, str]]] = [
     ("AbortMultipartUpload", "DELETE", "/bucket/object?uploadId=x", {}),
     ("ListParts", "GET", "/bucket/object?uploadId=x", {}),
     ("ListParts", "GET", "/bucket/object?max-parts=2&part-number-marker=1&uploadId=x", {}),
+    ("GetBucketVersioning", "GET", "/bucket?versioning", {}),
+    ("PutBucketVersioning", "PUT", "/bucket?versioning", {}),
+    ("ListObjectVersions", "GET", "/bucket?versions", {}),
+    ("ListObjectVersions", "GET", "/bucket?versions&prefix=p&key-marker=k", {}),
+    ("GetObject", "GET", "/bucket/photo.jpg?versionId=v1", {}),
+    ("HeadObject", "HEAD", "/bucket/photo.jpg?versionId=v1", {}),
+    ("DeleteObject", "DELETE", "/bucket/photo.jpg?versionId=v1", {}),
 ]  # fmt: skip
 
 # Operations answered NotImplemented for now, each by its own name. Left out on purpose:
@@ -123,10 +130,6 @@ PENDING_EXAMPLES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GetBucketTagging", "GET", "/bucket?tagging", {}),
     ("PutBucketTagging", "PUT", "/bucket?tagging", {}),
     ("DeleteBucketTagging", "DELETE", "/bucket?tagging", {}),
-    ("GetBucketVersioning", "GET", "/bucket?versioning", {}),
-    ("PutBucketVersioning", "PUT", "/bucket?versioning", {}),
-    ("ListObjectVersions", "GET", "/bucket?versions", {}),
-    ("ListObjectVersions", "GET", "/bucket?versions&prefix=p&key-marker=k", {}),
     ("GetBucketWebsite", "GET", "/bucket?website", {}),
     ("PutBucketWebsite", "PUT", "/bucket?website", {}),
     ("DeleteBucketWebsite", "DELETE", "/bucket?website", {}),
@@ -267,34 +270,51 @@ def test_every_route_declares_an_s3_iam_action() -> None:
         assert route.action.startswith(("s3:", "s3-object-lambda:")), route
 
 
-# IAM actions of the operations built so far, as the Service Authorization Reference lists them.
+# IAM actions of the operations built so far, as the Service Authorization Reference lists them:
+# (operation, action) pairs, since a versionId turns some operations into their *Version action.
 IAM_ACTIONS = {
-    "ListBuckets": "s3:ListAllMyBuckets",
-    "CreateBucket": "s3:CreateBucket",
-    "HeadBucket": "s3:ListBucket",
-    "DeleteBucket": "s3:DeleteBucket",
-    "GetBucketLocation": "s3:GetBucketLocation",
-    "ListObjects": "s3:ListBucket",
-    "ListObjectsV2": "s3:ListBucket",
-    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
-    "DeleteObjects": "s3:DeleteObject",
-    "PutObject": "s3:PutObject",
-    "CopyObject": "s3:PutObject",
-    "GetObject": "s3:GetObject",
-    "HeadObject": "s3:GetObject",
-    "DeleteObject": "s3:DeleteObject",
-    "CreateMultipartUpload": "s3:PutObject",
-    "UploadPart": "s3:PutObject",
-    "UploadPartCopy": "s3:PutObject",
-    "CompleteMultipartUpload": "s3:PutObject",
-    "AbortMultipartUpload": "s3:AbortMultipartUpload",
-    "ListParts": "s3:ListMultipartUploadParts",
+    ("ListBuckets", "s3:ListAllMyBuckets"),
+    ("CreateBucket", "s3:CreateBucket"),
+    ("HeadBucket", "s3:ListBucket"),
+    ("DeleteBucket", "s3:DeleteBucket"),
+    ("GetBucketLocation", "s3:GetBucketLocation"),
+    ("ListObjects", "s3:ListBucket"),
+    ("ListObjectsV2", "s3:ListBucket"),
+    ("ListMultipartUploads", "s3:ListBucketMultipartUploads"),
+    ("DeleteObjects", "s3:DeleteObject"),
+    ("PutObject", "s3:PutObject"),
+    ("CopyObject", "s3:PutObject"),
+    ("GetObject", "s3:GetObject"),
+    ("GetObject", "s3:GetObjectVersion"),
+    ("HeadObject", "s3:GetObject"),
+    ("HeadObject", "s3:GetObjectVersion"),
+    ("DeleteObject", "s3:DeleteObject"),
+    ("DeleteObject", "s3:DeleteObjectVersion"),
+    ("CreateMultipartUpload", "s3:PutObject"),
+    ("UploadPart", "s3:PutObject"),
+    ("UploadPartCopy", "s3:PutObject"),
+    ("CompleteMultipartUpload", "s3:PutObject"),
+    ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
+    ("ListParts", "s3:ListMultipartUploadParts"),
+    ("GetBucketVersioning", "s3:GetBucketVersioning"),
+    ("PutBucketVersioning", "s3:PutBucketVersioning"),
+    ("ListObjectVersions", "s3:ListBucketVersions"),
 }
 
 
 def test_supported_routes_declare_the_documented_iam_action() -> None:
-    real = {r.operation: r.action for r in ROUTES if not _is_placeholder(r)}
+    real = {(r.operation, r.action) for r in ROUTES if not _is_placeholder(r)}
     assert real == IAM_ACTIONS
+
+
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [("GET", "s3:GetObjectVersion"), ("HEAD", "s3:GetObjectVersion"),
+     ("DELETE", "s3:DeleteObjectVersion")],
+)  # fmt: skip
+def test_version_id_selects_the_version_action(method: str, action: str) -> None:
+    assert match("object", method, {"versionId": "v"}, {}).action == action
+    assert match("object", method, {}, {}).action != action
 
 
 def test_real_handlers_are_named_after_their_operation() -> None:
