@@ -43,6 +43,11 @@ class NoSuchUpload(MetaError):
 class PreconditionFailed(MetaError):
     """A conditional write found the current state other than the caller expected."""
 
+    def __init__(self, condition: str) -> None:
+        super().__init__(f"{condition} failed")
+        self.condition = condition
+        """The header whose condition failed: "If-Match" or "If-None-Match"."""
+
 
 class NoSuchKey(MetaError):
     """A conditional write (If-Match) or a version update found no such object."""

@@ -93,9 +93,9 @@ async def commit_object(
     except NoSuchBucket:
         _discard(ctx, record.segments)
         raise S3Error("NoSuchBucket", BucketName=record.bucket) from None
-    except PreconditionFailed:
+    except PreconditionFailed as exc:
         _discard(ctx, record.segments)
-        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
     except NoSuchKey:
         _discard(ctx, record.segments)
         raise S3Error("NoSuchKey", Key=record.key) from None
@@ -298,8 +298,8 @@ async def delete_object(
         raise S3Error("NoSuchBucket", BucketName=bucket) from None
     except NoSuchKey:
         raise S3Error("NoSuchKey", Key=key) from None
-    except PreconditionFailed:
-        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+    except PreconditionFailed as exc:
+        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
 
 
 def delete_result_headers(

@@ -357,12 +357,12 @@ class SqliteMetaStore:
             ).fetchone()
             live = current is not None and not current[1]
             if if_none_match and live:
-                raise PreconditionFailed("object exists")
+                raise PreconditionFailed("If-None-Match")
             if if_match_etag is not None:
                 if not live:
                     raise NoSuchKey(key)
                 if if_match_etag != "*" and current[0] != if_match_etag:
-                    raise PreconditionFailed("etag differs")
+                    raise PreconditionFailed("If-Match")
         return str(row[0])
 
     def _make_current(
