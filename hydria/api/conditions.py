@@ -160,3 +160,19 @@ def evaluate_read_conditions(call: Call, record: ObjectRecord) -> Response | Non
     if verdict.status == PRECONDITION_FAILED:
         raise S3Error("PreconditionFailed", Condition=verdict.condition)
     return not_modified_response(record, call.request.method == "HEAD")
+
+
+def evaluate_copy_source_conditions(call: Call, record: ObjectRecord) -> None:
+    """x-amz-copy-source-if-* on CopyObject and UploadPartCopy: the read rules, but every
+    failed condition is 412 (a copy has no 304)."""
+    prefix = "x-amz-copy-source-"
+    verdict = read_verdict(
+        record.etag,
+        record.last_modified,
+        if_match=call.header(prefix + "if-match"),
+        if_none_match=call.header(prefix + "if-none-match"),
+        if_modified_since=call.header(prefix + "if-modified-since"),
+        if_unmodified_since=call.header(prefix + "if-unmodified-since"),
+    )
+    if verdict is not None:
+        raise S3Error("PreconditionFailed", Condition=prefix + verdict.condition)

@@ -16,7 +16,6 @@ STORED_HEADERS = (
     "content-language",
     "cache-control",
     "expires",
-    "x-amz-website-redirect-location",
 )
 
 STORAGE_CLASSES = frozenset(

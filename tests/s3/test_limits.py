@@ -80,3 +80,46 @@ def test_min_part_size_setting_applies(small_server):
         Bucket="minpart", Key="k", UploadId=uid, MultipartUpload={"Parts": parts}
     )
     assert s3.get_object(Bucket="minpart", Key="k")["Body"].read() == b"".join(data)
+
+
+def test_copy_source_over_copy_limit_needs_upload_part_copy_with_ranges(small_server):
+    """CopyObject stops at the single-PUT limit (5 GiB on AWS, 100 KiB here); a larger
+    object is copied part by part with UploadPartCopy and source ranges."""
+    s3 = small_server.client()
+    s3.create_bucket(Bucket="bigcopy")
+    data = os.urandom(250 * KIB)
+    cuts = [(0, 100 * KIB), (100 * KIB, 200 * KIB), (200 * KIB, 250 * KIB)]
+    uid = s3.create_multipart_upload(Bucket="bigcopy", Key="src")["UploadId"]
+    parts = []
+    for number, (lo, hi) in enumerate(cuts, start=1):
+        etag = s3.upload_part(
+            Bucket="bigcopy", Key="src", UploadId=uid, PartNumber=number, Body=data[lo:hi]
+        )["ETag"]
+        parts.append({"PartNumber": number, "ETag": etag})
+    s3.complete_multipart_upload(
+        Bucket="bigcopy", Key="src", UploadId=uid, MultipartUpload={"Parts": parts}
+    )
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket="bigcopy", Key="dst", CopySource={"Bucket": "bigcopy", "Key": "src"})
+    assert exc.value.response["Error"]["Code"] == "InvalidRequest"
+    assert str(100 * KIB) in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket="bigcopy", Key="dst")
+
+    uid = s3.create_multipart_upload(Bucket="bigcopy", Key="dst")["UploadId"]
+    parts = []
+    # Different cut points from the source's parts: ranges, not whole parts, are copied.
+    for number, (lo, hi) in enumerate([(0, 60 * KIB), (60 * KIB, 250 * KIB)], start=1):
+        res = s3.upload_part_copy(
+            Bucket="bigcopy",
+            Key="dst",
+            UploadId=uid,
+            PartNumber=number,
+            CopySource={"Bucket": "bigcopy", "Key": "src"},
+            CopySourceRange=f"bytes={lo}-{hi - 1}",
+        )
+        parts.append({"PartNumber": number, "ETag": res["CopyPartResult"]["ETag"]})
+    s3.complete_multipart_upload(
+        Bucket="bigcopy", Key="dst", UploadId=uid, MultipartUpload={"Parts": parts}
+    )
+    assert s3.get_object(Bucket="bigcopy", Key="dst")["Body"].read() == data

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from hydria.api.call import Call
-from hydria.api.conditions import evaluate_read_conditions
+from hydria.api.conditions import evaluate_copy_source_conditions, evaluate_read_conditions
 from hydria.api.headers import http_date, object_headers, quote_etag
 from hydria.api.response import Response, xml_response
 from hydria.api.xml.parse import child_text, parse_xml
@@ -25,6 +25,7 @@ MAX_DELETE_KEYS = 1000
 
 _UNSUPPORTED_HEADERS = (
     "x-amz-tagging",
+    "x-amz-website-redirect-location",
     "x-amz-object-lock-mode",
     "x-amz-object-lock-retain-until-date",
     "x-amz-object-lock-legal-hold",
@@ -266,6 +267,14 @@ async def copy_object(call: Call) -> Response:
         services, src_bucket, src_key, version, with_inline=True, copy_source=True
     )
     record = source[0]
+    evaluate_copy_source_conditions(call, record)
+    limit = services.settings.max_object_size
+    if record.size > limit:
+        raise S3Error(
+            "InvalidRequest",
+            "The specified copy source is larger than the maximum allowable size for a copy "
+            f"source: {limit}",
+        )
     new_class = call.header("x-amz-storage-class")
     storage_class = check_storage_class(new_class) if new_class else record.storage_class
     if directive == "REPLACE":
