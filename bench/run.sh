@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Hydria's benchmark, in one command: measure, then regenerate docs/PERFORMANCE.md.
 #
-#   bench/run.sh [MODE...]        MODE: pinned unpinned compare profile appcost limits report
-#                                 (default: all of them, in that order)
+#   bench/run.sh [MODE...]        MODE: pinned unpinned objmodel compare profile appcost limits
+#                                 report (default: all of them, in that order)
 #
 #   pinned    server `python -m hydria serve` on CPU 0 (taskset -c 0, HYDRIA_WORKERS=1), s3bench
 #             on CPU 1: small (put-small, get-small, head, delete at -c 16, 4 KiB), large
 #             (single-stream and multipart PUT/GET of LARGE_SIZES), list (LIST_KEYS keys), rss
 #             (16 concurrent 1 GiB PUTs while bench/rss.py samples the server's memory)
 #   unpinned  the same with the default worker count (one per core), nothing pinned
+#   objmodel  pinned server: s3bench small (put-small, get-small, head) on an unversioned and a
+#             versioned bucket, alternating OBJMODEL_ROUNDS rounds; bench/objmodel.py versions
+#             (ListObjectVersions over OBJMODEL_VERSIONS versions) and checksums (one-stream
+#             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm)
 #   compare   bench/asgi_compare.sh: the app under uvicorn and under granian, one pinned worker
 #   profile   bench/profile.sh: py-spy during put-small, get-small, head and list (pinned)
 #   appcost   bench/appcost.py: the app's own CPU per HEAD/GET/PUT, no HTTP server (pinned)
@@ -27,7 +31,7 @@
 # Every step is bounded (timeout), only 127.0.0.1 is used, servers are stopped by their PID.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-[[ $# -gt 0 ]] || set -- pinned unpinned compare profile appcost limits report
+[[ $# -gt 0 ]] || set -- pinned unpinned objmodel compare profile appcost limits report
 [[ "${FULL:-0}" == 1 ]] && LIST_KEYS="${LIST_KEYS:-1000000}"
 export DURATION="${DURATION:-15}" OBJECTS="${OBJECTS:-2000}" SIZE="${SIZE:-4KiB}"
 export CONCURRENCY="${CONCURRENCY:-16}" LIST_KEYS="${LIST_KEYS:-100000}"
@@ -89,9 +93,40 @@ run_mode() {
   log "$label rows: $out"
 }
 
+# objmodel_mode: the object-model figures (versioned vs unversioned, versions listing, checksums).
+objmodel_mode() {
+  local data="$LAB/data-objmodel" out="$LAB/results/hydria-objmodel-$STAMP.jsonl" round bucket
+  prepare_data "$data"
+  export HYDRIA_WORKERS=1
+  # shellcheck disable=SC2046
+  start_server hydria-run "$PORT" 0 "$data" -- $(hydria_cmd "$PORT" "$data")
+  local spid="$SERVER_PID" ep="http://127.0.0.1:$PORT"
+  echo "{\"tool\": \"run\", \"label\": \"hydria-objmodel\", \"src\": \"$SRC_DESC\", \"workers\": \"1\", \"server_cpus\": \"0\", \"client_cpus\": \"1\", \"ts\": \"$(date +%Y-%m-%dT%H:%M:%S%z)\"}" >>"$out"
+  timeout 120 taskset -c 1 "$PY" "$BENCH/objmodel.py" bucket --endpoint "$ep" --bucket objm-plain
+  timeout 120 taskset -c 1 "$PY" "$BENCH/objmodel.py" bucket --endpoint "$ep" --bucket objm-versioned --versioned
+  for round in $(seq 1 "${OBJMODEL_ROUNDS:-2}"); do
+    for bucket in objm-plain objm-versioned; do
+      log "objmodel round $round: $bucket"
+      S3B_TIMEOUT=900 s3b --endpoint "$ep" --bucket "$bucket" --label "objmodel-$bucket" \
+        --json-out "$out" --cpus 1 --server-pid "$spid" -d "$DURATION" -c "$CONCURRENCY" \
+        -n "$OBJECTS" -s "$SIZE" --no-cleanup put-small get-small head | grep -v '^{' || true
+    done
+  done
+  log "objmodel: versions listing"
+  timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" versions --endpoint "$ep" \
+    --versions "${OBJMODEL_VERSIONS:-100000}" -d "$DURATION" --json-out "$out" || log "versions failed"
+  log "objmodel: checksums"
+  timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" checksums --endpoint "$ep" \
+    --size "${OBJMODEL_SIZE:-1GiB}" --json-out "$out" || log "checksums failed"
+  stop_server hydria-run
+  [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$data"
+  log "objmodel rows: $out"
+}
+
 for mode in "$@"; do
   case "$mode" in
     pinned|unpinned) run_mode "$mode" ;;
+    objmodel) objmodel_mode ;;
     compare) DURATION="$DURATION" timeout 1800 "$BENCH/asgi_compare.sh" || log "compare failed" ;;
     profile) DURATION="$DURATION" LIST_KEYS="${PROFILE_LIST_KEYS:-20000}" timeout 900 "$BENCH/profile.sh" put-small get-small head list || log "profile failed" ;;
     appcost) ( cd "$SRC_DIR" && timeout 600 taskset -c 0 "$PY" "$BENCH/appcost.py" --lab "$LAB" \
