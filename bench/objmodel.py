@@ -83,8 +83,15 @@ class Signed:
         send_headers = dict(req.headers.items())
         send_headers["Content-Length"] = str(len(body))
         target = quote(path) + (f"?{query}" if query else "")
-        self.conn.request(method, target, body=body, headers=send_headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, target, body=body, headers=send_headers)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed an idle keep-alive connection: one retry on a new one.
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=600)
+            self.conn.request(method, target, body=body, headers=send_headers)
+            resp = self.conn.getresponse()
         data = resp.read()
         return resp.status, data
 

@@ -517,6 +517,84 @@ def profile_section(r: Results) -> list[str]:
     return out
 
 
+def _newest_objmodel_rows(r: Results) -> list[dict]:
+    """For each (scenario, op), the row of the newest objmodel run that measured it."""
+    newest: dict[tuple[str, str], dict] = {}
+    for path in sorted(glob.glob(str(r.lab / "results" / "hydria-objmodel-*.jsonl"))):
+        for row in read_jsonl(path):
+            if row.get("tool") == "objmodel":
+                newest[(row["scenario"], row["op"])] = row
+    return list(newest.values())
+
+
+def objmodel_section(r: Results) -> list[str]:
+    """Versioned vs unversioned small ops, ListObjectVersions, PUT cost per checksum."""
+    out = [
+        "`bench/run.sh objmodel`: one pinned server (CPU 0), clients on CPU 1. Small operations "
+        "run on an unversioned and a versioning-enabled bucket in alternating rounds (best round "
+        "shown; CPU per op is the steadier measure on a shared machine). Target: the versioned "
+        "bucket within 10% of the unversioned one.",
+        "",
+        "| operation (4 KiB, c=16) | unversioned | CPU per op | versioned | CPU per op | "
+        "versioned vs unversioned (ops/s, CPU per op) |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for scenario, op, what in (
+        ("put-small", "put", "PUT"),
+        ("get-small", "get", "GET"),
+        ("head", "head", "HEAD"),
+    ):
+        plain = r.get("objmodel-objm-plain", (scenario, op, 4 * KIB))
+        versioned = r.get("objmodel-objm-versioned", (scenario, op, 4 * KIB))
+        delta = "-"
+        if plain and versioned:
+            ops = versioned["ops_per_s"] / plain["ops_per_s"] - 1
+            cpu_p = plain["server_cpu_cores"] / plain["ops_per_s"]
+            cpu_v = versioned["server_cpu_cores"] / versioned["ops_per_s"]
+            delta = f"{ops * 100:+.1f}%, {(cpu_v / cpu_p - 1) * 100:+.1f}%"
+        out.append(
+            f"| {what} | {cell(plain, r)} | {cpu_per_op(plain)} | {cell(versioned, r)} | "
+            f"{cpu_per_op(versioned)} | {delta} |"
+        )
+    rows = _newest_objmodel_rows(r)
+    listing = [x for x in rows if x["scenario"] == "list-versions"]
+    if listing:
+        out += [
+            "",
+            f"ListObjectVersions on a bucket of {listing[0]['versions']:,} versions (25,000 keys "
+            "under 100 prefixes, 4 versions each, one key in ten ending in a delete marker): "
+            "complete passes of 1,000-entry pages with key-marker / version-id-marker, for the "
+            "phase's duration.",
+            "",
+            "| listing | pages/s | entries/s | pages | complete passes |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for x in listing:
+            what = "delimiter `/`" if x["op"] == "delimited-pages" else "no delimiter"
+            out.append(
+                f"| {what} | {x['pages_per_s']:,.1f} | {x['entries_per_s']:,.0f} | "
+                f"{x['pages']:,} | {x['passes']} |"
+            )
+    sums = [x for x in rows if x["scenario"] == "put-checksum"]
+    if sums:
+        out += [
+            "",
+            f"One-stream PUT of {fmt_size(sums[0]['size'])} with the checksum in "
+            "`x-amz-checksum-*` (verified by the server while it streams), best of the rounds. "
+            "Target: CRC32, CRC32C and CRC64NVME cost under 10% of the PUT's time.",
+            "",
+            "| checksum | MB/s | every round | time vs no checksum |",
+            "| --- | ---: | --- | ---: |",
+        ]
+        for x in sums:
+            rounds = ", ".join(f"{v:,.0f}" for v in x["all_mb_per_s"])
+            out.append(
+                f"| {x['op'].lower() if x['op'] == 'NONE' else x['op']} | {x['mb_per_s']:,.0f} | "
+                f"{rounds} | {x['time_vs_none_pct']:+.1f}% |"
+            )
+    return out
+
+
 def limits_section(r: Results) -> list[str]:
     if not r.limits:
         return README_LIMITS.splitlines()
@@ -632,6 +710,10 @@ def build(r: Results, date: str) -> str:
         "## All rows",
         "",
         *all_rows_table(r),
+        "",
+        "## Object model: versioning and checksums",
+        "",
+        *objmodel_section(r),
         "",
         "## Peers on the same setup",
         "",

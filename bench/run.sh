@@ -12,7 +12,8 @@
 #   objmodel  pinned server: s3bench small (put-small, get-small, head) on an unversioned and a
 #             versioned bucket, alternating OBJMODEL_ROUNDS rounds; bench/objmodel.py versions
 #             (ListObjectVersions over OBJMODEL_VERSIONS versions) and checksums (one-stream
-#             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm)
+#             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm); OBJMODEL_PHASES picks
+#             among "small versions checksums" (default: all three)
 #   compare   bench/asgi_compare.sh: the app under uvicorn and under granian, one pinned worker
 #   profile   bench/profile.sh: py-spy during put-small, get-small, head and list (pinned)
 #   appcost   bench/appcost.py: the app's own CPU per HEAD/GET/PUT, no HTTP server (pinned)
@@ -104,20 +105,27 @@ objmodel_mode() {
   echo "{\"tool\": \"run\", \"label\": \"hydria-objmodel\", \"src\": \"$SRC_DESC\", \"workers\": \"1\", \"server_cpus\": \"0\", \"client_cpus\": \"1\", \"ts\": \"$(date +%Y-%m-%dT%H:%M:%S%z)\"}" >>"$out"
   timeout 120 taskset -c 1 "$PY" "$BENCH/objmodel.py" bucket --endpoint "$ep" --bucket objm-plain
   timeout 120 taskset -c 1 "$PY" "$BENCH/objmodel.py" bucket --endpoint "$ep" --bucket objm-versioned --versioned
-  for round in $(seq 1 "${OBJMODEL_ROUNDS:-2}"); do
-    for bucket in objm-plain objm-versioned; do
-      log "objmodel round $round: $bucket"
-      S3B_TIMEOUT=900 s3b --endpoint "$ep" --bucket "$bucket" --label "objmodel-$bucket" \
-        --json-out "$out" --cpus 1 --server-pid "$spid" -d "$DURATION" -c "$CONCURRENCY" \
-        -n "$OBJECTS" -s "$SIZE" --no-cleanup put-small get-small head | grep -v '^{' || true
+  local phases=" ${OBJMODEL_PHASES:-small versions checksums} "
+  if [[ "$phases" == *" small "* ]]; then
+    for round in $(seq 1 "${OBJMODEL_ROUNDS:-2}"); do
+      for bucket in objm-plain objm-versioned; do
+        log "objmodel round $round: $bucket"
+        S3B_TIMEOUT=900 s3b --endpoint "$ep" --bucket "$bucket" --label "objmodel-$bucket" \
+          --json-out "$out" --cpus 1 --server-pid "$spid" -d "$DURATION" -c "$CONCURRENCY" \
+          -n "$OBJECTS" -s "$SIZE" --no-cleanup put-small get-small head | grep -v '^{' || true
+      done
     done
-  done
-  log "objmodel: versions listing"
-  timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" versions --endpoint "$ep" \
-    --versions "${OBJMODEL_VERSIONS:-100000}" -d "$DURATION" --json-out "$out" || log "versions failed"
-  log "objmodel: checksums"
-  timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" checksums --endpoint "$ep" \
-    --size "${OBJMODEL_SIZE:-1GiB}" --json-out "$out" || log "checksums failed"
+  fi
+  if [[ "$phases" == *" versions "* ]]; then
+    log "objmodel: versions listing"
+    timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" versions --endpoint "$ep" \
+      --versions "${OBJMODEL_VERSIONS:-100000}" -d "$DURATION" --json-out "$out" || log "versions failed"
+  fi
+  if [[ "$phases" == *" checksums "* ]]; then
+    log "objmodel: checksums"
+    timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" checksums --endpoint "$ep" \
+      --size "${OBJMODEL_SIZE:-1GiB}" --json-out "$out" || log "checksums failed"
+  fi
   stop_server hydria-run
   [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$data"
   log "objmodel rows: $out"
