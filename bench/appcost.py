@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPU time Hydria's ASGI app spends per request, without an HTTP server or a network.
 
-    python3 bench/appcost.py [--ops head,get,put] [-n 2000] [--repeat 5] [--size 4096]
+    python3 bench/appcost.py [--ops head,get,put] [-n 2000] [--repeat 5] [--size 4096] [--versioned]
 
 Builds the app the way a worker does (``hydria.server.build_app``, lifespan started) on a fresh
 data dir under $LAB (default ${TMPDIR:-/tmp}/hydria-bench), stores -n objects, then calls the app
@@ -9,7 +9,8 @@ directly with ASGI scopes carrying SigV4-signed headers (signed before the clock
 does) and reports process CPU time per request: the best of --repeat passes over the objects.
 PUTs run 16 at a time, so the SQLite writer batches them as it would under load; their CPU
 includes the writer thread (process CPU time covers all threads). GET and HEAD read 4 KiB
-objects stored inline.
+objects stored inline. With --versioned the bucket has versioning enabled, so every PUT keeps
+the version it replaces.
 
 What it is for: the share of per-request cost that is Hydria's own (the profiles show the rest
 is the HTTP server), measured in a way that moves little when other jobs share the machine, so a
@@ -50,6 +51,7 @@ def signed_scope(auth, method: str, path: str, body: bytes = b"") -> dict:
     auth.add_auth(req)
     raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in req.headers.items()]
     raw.append((b"user-agent", b"appcost"))
+    path, _, query = path.partition("?")
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -58,7 +60,7 @@ def signed_scope(auth, method: str, path: str, body: bytes = b"") -> dict:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "headers": raw,
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 9319),
@@ -132,6 +134,10 @@ async def run(args) -> dict:
     results: dict[str, float] = {}
     try:
         assert await call(app, signed_scope(auth, "PUT", "/appcost")) == 200
+        if args.versioned:
+            doc = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+            scope = signed_scope(auth, "PUT", "/appcost?versioning", doc)
+            assert await call(app, scope) == 200
         puts = [signed_scope(auth, "PUT", f"/appcost/k{i:07d}", body) for i in range(args.n)]
         for i in range(0, len(puts), 16):
             codes = await asyncio.gather(*(call(app, s) for s in puts[i : i + 16]))
@@ -176,6 +182,7 @@ def main() -> int:
         default=os.environ.get("LAB")
         or os.path.join(os.environ.get("TMPDIR", "/tmp"), "hydria-bench"),
     )
+    ap.add_argument("--versioned", action="store_true")
     ap.add_argument("--json-out", default="")
     args = ap.parse_args()
     Path(args.lab).mkdir(parents=True, exist_ok=True)
@@ -193,7 +200,7 @@ def main() -> int:
                 json.dumps(
                     {
                         "tool": "appcost",
-                        "label": "appcost",
+                        "label": "appcost-versioned" if args.versioned else "appcost",
                         "us_per_op": res,
                         "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                         "n": args.n,

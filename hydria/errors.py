@@ -26,6 +26,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400, "Error parsing the X-Amz-Credential parameter."
     ),
     "BadDigest": ErrorSpec(400, "The Content-MD5 you specified did not match what we received."),
+    "BadRequest": ErrorSpec(400, "Bad Request"),
     "BucketAlreadyExists": ErrorSpec(
         409,
         "The requested bucket name is not available. The bucket namespace is shared by "
@@ -113,6 +114,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "MissingSecurityHeader": ErrorSpec(400, "Your request was missing a required header"),
     "NoSuchBucket": ErrorSpec(404, "The specified bucket does not exist"),
     "NoSuchKey": ErrorSpec(404, "The specified key does not exist."),
+    "NoSuchTagSet": ErrorSpec(404, "The TagSet does not exist"),
     "NoSuchUpload": ErrorSpec(
         404,
         "The specified upload does not exist. The upload ID may be invalid, or the upload "

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11 and pip:
-# Hydria itself with its test extras (pytest, boto3, AWS CLI, minio, s3cmd, ruff) and rclone.
+# Hydria itself with its test extras (pytest, boto3, AWS CLI, minio, s3cmd, ruff), rclone and
+# restic.
 # Safe to run again: it installs only what is missing, and does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,13 +37,19 @@ if ! python_ready; then
   python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 fi
 
-if ! command -v rclone >/dev/null 2>&1; then
+# Debian packages for the tools that are missing; apt runs only when one is.
+missing=()
+for tool in rclone restic; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends rclone >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The client tools the tests drive as programs must run.
 python3 -m awscli --version >/dev/null
 rclone version >/dev/null
+restic version >/dev/null

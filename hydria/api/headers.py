@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hydria.meta.store import ObjectRecord
 from hydria.model.objects import DEFAULT_CONTENT_TYPE
+from hydria.model.tags import stored_tags
 from hydria.util.httpdate import http_date
 
 __all__ = ["RESPONSE_OVERRIDES", "http_date", "object_headers", "quote_etag"]
@@ -39,4 +40,7 @@ def object_headers(record: ObjectRecord, query: dict[str, str]) -> list[tuple[st
         out.append(("x-amz-storage-class", record.storage_class))
     if record.version_id is not None:
         out.append(("x-amz-version-id", record.version_id))
+    tags = stored_tags(record.extra)
+    if tags:
+        out.append(("x-amz-tagging-count", str(len(tags))))
     return out

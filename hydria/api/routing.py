@@ -12,7 +12,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hydria.api.handlers import buckets, listing, multipart, objects, service, versions
+from hydria.api.handlers import (
+    attributes,
+    buckets,
+    listing,
+    multipart,
+    objects,
+    service,
+    tagging,
+    versions,
+)
 from hydria.api.response import Response
 from hydria.errors import S3Error, not_implemented
 
@@ -69,7 +78,6 @@ PENDING: list[tuple[str, str, str, tuple[str, ...]]] = [
     *_config_ops("ownershipControls", "OwnershipControls", False),
     *_config_ops("policy", "Policy", False),
     *_config_ops("replication", "Replication", False),
-    *_config_ops("tagging", "Tagging", False),
     *_config_ops("website", "Website", False),
     ("bucket", "GET", "GetBucketAccelerateConfiguration", ("accelerate",)),
     ("bucket", "PUT", "PutBucketAccelerateConfiguration", ("accelerate",)),
@@ -108,14 +116,10 @@ PENDING: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("bucket", "DELETE", "DeleteBucketMetadataTableConfiguration", ("metadataTable",)),
     ("object", "GET", "GetObjectAcl", ("acl",)),
     ("object", "PUT", "PutObjectAcl", ("acl",)),
-    ("object", "GET", "GetObjectTagging", ("tagging",)),
-    ("object", "PUT", "PutObjectTagging", ("tagging",)),
-    ("object", "DELETE", "DeleteObjectTagging", ("tagging",)),
     ("object", "GET", "GetObjectRetention", ("retention",)),
     ("object", "PUT", "PutObjectRetention", ("retention",)),
     ("object", "GET", "GetObjectLegalHold", ("legal-hold",)),
     ("object", "PUT", "PutObjectLegalHold", ("legal-hold",)),
-    ("object", "GET", "GetObjectAttributes", ("attributes",)),
     ("object", "GET", "GetObjectTorrent", ("torrent",)),
     ("object", "POST", "RestoreObject", ("restore",)),
     ("object", "POST", "SelectObjectContent", ("select",)),
@@ -126,6 +130,27 @@ PENDING: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("object", "DELETE", "DeleteObjectAnnotation", ("annotation",)),
     ("object", "GET", "ListObjectAnnotations", ("annotation",)),
 ]
+
+
+def _tagging_rows() -> list[Route]:
+    """Object tagging; a versionId makes the IAM action the *VersionTagging one."""
+    ops = [
+        ("GET", "GetObjectTagging", "GetObjectVersionTagging", tagging.get_object_tagging),
+        ("PUT", "PutObjectTagging", "PutObjectVersionTagging", tagging.put_object_tagging),
+        (
+            "DELETE",
+            "DeleteObjectTagging",
+            "DeleteObjectVersionTagging",
+            tagging.delete_object_tagging,
+        ),
+    ]
+    rows: list[Route] = []
+    for method, op, version_action, handler in ops:
+        rows.append(
+            Route("object", method, op, "s3:" + version_action, handler, ("tagging", "versionId"))
+        )
+        rows.append(Route("object", method, op, "s3:" + op, handler, ("tagging",)))
+    return rows
 
 
 def _rows() -> list[Route]:
@@ -190,7 +215,33 @@ def _rows() -> list[Route]:
             objects.delete_objects,
             ("delete",),
         ),
+        R(
+            "bucket",
+            "GET",
+            "GetBucketTagging",
+            "s3:GetBucketTagging",
+            tagging.get_bucket_tagging,
+            ("tagging",),
+        ),
+        R(
+            "bucket",
+            "PUT",
+            "PutBucketTagging",
+            "s3:PutBucketTagging",
+            tagging.put_bucket_tagging,
+            ("tagging",),
+        ),
+        # DeleteBucketTagging is authorized as s3:PutBucketTagging, as AWS does.
+        R(
+            "bucket",
+            "DELETE",
+            "DeleteBucketTagging",
+            "s3:PutBucketTagging",
+            tagging.delete_bucket_tagging,
+            ("tagging",),
+        ),
         # Object
+        *_tagging_rows(),
         R(
             "object",
             "PUT",
@@ -207,6 +258,22 @@ def _rows() -> list[Route]:
             "s3:PutObject",
             multipart.upload_part,
             ("partNumber", "uploadId"),
+        ),
+        R(
+            "object",
+            "GET",
+            "GetObjectAttributes",
+            "s3:GetObjectVersionAttributes",
+            attributes.get_object_attributes,
+            ("attributes", "versionId"),
+        ),
+        R(
+            "object",
+            "GET",
+            "GetObjectAttributes",
+            "s3:GetObjectAttributes",
+            attributes.get_object_attributes,
+            ("attributes",),
         ),
         R(
             "object",

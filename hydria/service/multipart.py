@@ -1,18 +1,20 @@
 """Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts, ListUploads.
 
 Parts are stored as blobs of their own; Complete does not copy bytes, it records the object as
-the ordered list of its parts' segments in one metadata transaction.
+the ordered list of its parts' segments in one metadata transaction. Checksum rules live in
+``multipart_checksums``.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 
 from hydria.errors import S3Error
 from hydria.meta.store import (
     NoSuchBucket,
+    NoSuchKey,
     NoSuchUpload,
     ObjectRecord,
     PartRecord,
@@ -20,7 +22,10 @@ from hydria.meta.store import (
     UploadRecord,
 )
 from hydria.model.objects import multipart_etag
+from hydria.model.tags import Tag, to_stored
+from hydria.service import multipart_checksums as checks
 from hydria.service.context import ServiceContext
+from hydria.service.multipart_checksums import CompletedPart, UploadChecksum
 from hydria.service.objects import _discard, receive_bytes
 
 MAX_PARTS = 10_000
@@ -38,6 +43,8 @@ async def create_upload(
     owner_id: str,
     headers: dict[str, str],
     storage_class: str,
+    checksum: UploadChecksum | None = None,
+    tags: list[Tag] | None = None,
 ) -> UploadRecord:
     await ctx.require_bucket(bucket)
     record = UploadRecord(
@@ -49,6 +56,10 @@ async def create_upload(
         storage_class=storage_class,
         headers=headers,
     )
+    if checksum is not None:
+        checks.declare(record, checksum)
+    if tags:
+        record.extra["tags"] = to_stored(tags)
     try:
         await ctx.meta.create_upload(record)
     except NoSuchBucket:
@@ -83,28 +94,31 @@ def check_part_number(value: str | None) -> int:
 
 async def upload_part(
     ctx: ServiceContext,
-    bucket: str,
-    key: str,
-    upload_id: str,
+    upload: UploadRecord,
     part_number: int,
     body: AsyncIterable[bytes],
     declared_size: int | None,
+    *,
+    checksums: Callable[[], dict[str, str]] | None = None,
 ) -> PartRecord:
-    await require_upload(ctx, bucket, key, upload_id)
+    """Store one part; ``checksums`` is asked after the body ends for the verified values."""
     stored = await receive_bytes(ctx, body, declared_size, ctx.settings.max_part_size)
     part = PartRecord(
-        upload_id=upload_id,
+        upload_id=upload.upload_id,
         part_number=part_number,
         size=stored.segment.size,
         etag=stored.md5_hex,
         last_modified=ctx.clock(),
         segment=stored.segment,
     )
+    verified = checksums() if checksums is not None else {}
+    if verified:
+        part.extra["checksums"] = verified
     try:
         await ctx.meta.put_part(part, stored.inline_data)
     except NoSuchUpload:
         _discard(ctx, [stored.segment])
-        raise S3Error("NoSuchUpload", UploadId=upload_id) from None
+        raise S3Error("NoSuchUpload", UploadId=upload.upload_id) from None
     except BaseException:
         _discard(ctx, [stored.segment])
         raise
@@ -116,29 +130,37 @@ async def complete_upload(
     bucket: str,
     key: str,
     upload_id: str,
-    requested: list[tuple[int, str]],
+    requested: list[CompletedPart],
     *,
+    object_checksum: tuple[str, str] | None = None,
+    checksum_type: str | None = None,
     if_none_match: bool = False,
     if_match_etag: str | None = None,
 ) -> ObjectRecord:
-    """Validate the client's part list against what was uploaded and commit the object."""
+    """Validate the client's part list against what was uploaded and commit the object.
+
+    ``object_checksum`` is the (algorithm, value) of an x-amz-checksum-* header, the whole
+    object's checksum; ``checksum_type`` the x-amz-checksum-type header.
+    """
     upload = await require_upload(ctx, bucket, key, upload_id)
     if not requested:
-        raise S3Error(
-            "MalformedXML",
-        )
+        raise S3Error("MalformedXML")
     previous = 0
-    for number, _etag in requested:
-        if number <= previous:
+    for asked in requested:
+        if asked.number <= previous:
             raise S3Error("InvalidPartOrder", UploadId=upload_id)
-        previous = number
+        previous = asked.number
     stored = {p.part_number: p for p in await ctx.meta.list_parts(upload_id, 0, MAX_PARTS + 1)}
     chosen: list[PartRecord] = []
-    for number, etag in requested:
-        part = stored.get(number)
-        if part is None or etag.strip().strip('"') != part.etag:
-            raise S3Error("InvalidPart", UploadId=upload_id, PartNumber=str(number), ETag=etag)
+    for asked in requested:
+        part = stored.get(asked.number)
+        if part is None or asked.etag.strip().strip('"') != part.etag:
+            raise S3Error(
+                "InvalidPart", UploadId=upload_id, PartNumber=str(asked.number), ETag=asked.etag
+            )
+        checks.check_named_checksums(upload, asked)
         chosen.append(part)
+    rule = checks.object_checksum_rule(upload, object_checksum, checksum_type, chosen)
     for part in chosen[:-1]:
         if part.size < ctx.settings.min_part_size:
             raise S3Error(
@@ -167,6 +189,17 @@ async def complete_upload(
         segments=[p.segment for p in chosen],
         part_sizes=[p.size for p in chosen],
     )
+    if upload.extra.get("tags"):
+        # The tags given to CreateMultipartUpload become the object's.
+        record.extra["tags"] = upload.extra["tags"]
+    if rule is not None:
+        value, per_part = checks.object_checksum(upload, requested, chosen, rule, object_checksum)
+        record.extra["checksums"] = {rule.algorithm: value}
+        record.extra["checksum_type"] = rule.type
+        record.extra["part_checksums"] = per_part
+        numbers = [p.part_number for p in chosen]
+        if numbers != list(range(1, len(numbers) + 1)):
+            record.extra["part_numbers"] = numbers
     try:
         await ctx.meta.complete_upload(
             upload_id,
@@ -179,8 +212,10 @@ async def complete_upload(
         raise S3Error("NoSuchUpload", UploadId=upload_id) from None
     except NoSuchBucket:
         raise S3Error("NoSuchBucket", BucketName=bucket) from None
-    except PreconditionFailed:
-        raise S3Error("PreconditionFailed", Condition="If-Match") from None
+    except PreconditionFailed as exc:
+        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
+    except NoSuchKey:
+        raise S3Error("NoSuchKey", Key=key) from None
     return record
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from hydria.errors import S3Error
 from hydria.meta.store import NoSuchBucket, NoSuchKey, ObjectRecord, PreconditionFailed, Segment
 from hydria.model.objects import ByteRange
+from hydria.model.tags import Tag, to_stored
 from hydria.model.versions import NULL_VERSION
 from hydria.service.context import ServiceContext
 from hydria.util.httpdate import http_date
@@ -123,8 +124,12 @@ async def put_object(
     if_none_match: bool = False,
     if_match_etag: str | None = None,
     checksums: Callable[[], dict[str, str]] | None = None,
+    tags: list[Tag] | None = None,
 ) -> ObjectRecord:
-    """Store an object; ``checksums`` is asked after the body ends for the verified values."""
+    """Store an object; ``checksums`` is asked after the body ends for the verified values.
+
+    ``tags`` (already checked) become the new version's tag set.
+    """
     await ctx.precheck_bucket(bucket)
     stored = await receive_bytes(ctx, body, declared_size, ctx.settings.max_object_size)
     record = ObjectRecord(
@@ -141,6 +146,9 @@ async def put_object(
     verified = checksums() if checksums is not None else {}
     if verified:
         record.extra["checksums"] = verified
+    stored_tags = to_stored(tags or [])
+    if stored_tags:
+        record.extra["tags"] = stored_tags
     await commit_object(
         ctx, record, stored.inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
     )

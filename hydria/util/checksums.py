@@ -3,6 +3,11 @@
 One small interface over zlib, awscrt and hashlib so body streaming can feed every requested
 algorithm the same way. Digests are big-endian bytes and ``b64()`` is the base64 text S3 sends
 and expects in headers, trailers and XML.
+
+Multipart objects get a checksum made from their parts' checksums, of one of two types:
+COMPOSITE (the checksum of the concatenated part digests, written ``<base64>-<parts>``) or
+FULL_OBJECT (the CRC of the whole object, combined from the part CRCs by awscrt's native
+combine functions, so no byte is read twice).
 """
 
 from __future__ import annotations
@@ -25,6 +30,22 @@ DIGEST_SIZES: dict[str, int] = {
     "SHA256": 32,
 }
 """Digest length in bytes, used to validate base64 values clients send."""
+
+
+COMPOSITE = "COMPOSITE"
+FULL_OBJECT = "FULL_OBJECT"
+CHECKSUM_TYPES: tuple[str, ...] = (COMPOSITE, FULL_OBJECT)
+"""``x-amz-checksum-type`` values: how a multipart object's checksum derives from its parts."""
+
+_CRC_COMBINE = {
+    "CRC32": _crt.combine_crc32,
+    "CRC32C": _crt.combine_crc32c,
+    "CRC64NVME": _crt.combine_crc64nvme,
+}
+FULL_OBJECT_ALGORITHMS = frozenset(_CRC_COMBINE)
+"""CRCs combine across parts; hashes do not, so SHA1/SHA256 can only be COMPOSITE."""
+COMPOSITE_ALGORITHMS = frozenset(("CRC32", "CRC32C", "SHA1", "SHA256"))
+"""AWS offers no COMPOSITE CRC64NVME: that algorithm is always FULL_OBJECT."""
 
 
 class Checksum(Protocol):
@@ -107,11 +128,51 @@ def checksum_b64(algorithm: str, data: bytes | bytearray | memoryview) -> str:
 
 
 def decode_checksum(algorithm: str, value: str) -> bytes | None:
-    """The digest bytes a client sent in base64, or None when it is not a valid value."""
+    """The digest bytes a client sent in base64, or None when it is not a valid value.
+
+    Only the canonical encoding is valid ('y/Q5Jh==' decodes like 'y/Q5Jg==' but S3 refuses it).
+    """
+    text = value.strip()
     try:
-        raw = base64.b64decode(value.strip(), validate=True)
+        raw = base64.b64decode(text, validate=True)
     except ValueError:
         return None
     if len(raw) != DIGEST_SIZES[algorithm.upper()]:
         return None
+    if base64.b64encode(raw).decode("ascii") != text:
+        return None
     return raw
+
+
+def default_checksum_type(algorithm: str) -> str:
+    """The type a multipart upload gets when it names only an algorithm."""
+    return FULL_OBJECT if algorithm.upper() == "CRC64NVME" else COMPOSITE
+
+
+def supports_type(algorithm: str, checksum_type: str) -> bool:
+    allowed = FULL_OBJECT_ALGORITHMS if checksum_type == FULL_OBJECT else COMPOSITE_ALGORITHMS
+    return algorithm.upper() in allowed
+
+
+def combine_crc(algorithm: str, crc1: int, crc2: int, length2: int) -> int:
+    """CRC of A+B from CRC(A), CRC(B) and len(B), in awscrt's native code."""
+    return _CRC_COMBINE[algorithm.upper()](crc1, crc2, length2)
+
+
+def full_object_checksum(algorithm: str, parts: list[tuple[bytes, int]]) -> str:
+    """The whole object's CRC (base64) from each part's (digest, size), in part order."""
+    name = algorithm.upper()
+    size = DIGEST_SIZES[name]
+    value = 0
+    for index, (digest, length) in enumerate(parts):
+        crc = int.from_bytes(digest, "big")
+        value = crc if index == 0 else combine_crc(name, value, crc, length)
+    return base64.b64encode(value.to_bytes(size, "big")).decode("ascii")
+
+
+def composite_checksum(algorithm: str, part_digests: list[bytes]) -> str:
+    """S3's checksum-of-checksums: ``base64(H(d1 + d2 + ...))-N`` over the part digests."""
+    c = new_checksum(algorithm)
+    for digest in part_digests:
+        c.update(digest)
+    return f"{c.b64()}-{len(part_digests)}"

@@ -111,6 +111,8 @@ AWS_UNLISTED_WIRE_CODES: dict[str, int] = {
     "InvalidChunkSizeError": 403,
     # GetObject/HeadObject ?partNumber beyond the object's part count.
     "InvalidPartNumber": 416,
+    # More tags than allowed: "Object tags cannot be greater than 10" (boto/boto3#1213).
+    "BadRequest": 400,
 }
 
 AWS_STATUSES = {**AWS_ERROR_CODES, **AWS_UNLISTED_WIRE_CODES}

@@ -61,6 +61,17 @@ SUPPORTED_EXAMPLES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GetObject", "GET", "/bucket/photo.jpg?versionId=v1", {}),
     ("HeadObject", "HEAD", "/bucket/photo.jpg?versionId=v1", {}),
     ("DeleteObject", "DELETE", "/bucket/photo.jpg?versionId=v1", {}),
+    ("GetObjectAttributes", "GET", "/bucket/a.jpg?attributes", {"x-amz-object-attributes": "ETag"}),
+    ("GetObjectAttributes", "GET", "/bucket/a.jpg?attributes&versionId=v1", {}),
+    ("GetBucketTagging", "GET", "/bucket?tagging", {}),
+    ("PutBucketTagging", "PUT", "/bucket?tagging", {}),
+    ("DeleteBucketTagging", "DELETE", "/bucket?tagging", {}),
+    ("GetObjectTagging", "GET", "/bucket/photo.jpg?tagging", {}),
+    ("GetObjectTagging", "GET", "/bucket/photo.jpg?tagging&versionId=v1", {}),
+    ("PutObjectTagging", "PUT", "/bucket/photo.jpg?tagging", {}),
+    ("PutObjectTagging", "PUT", "/bucket/photo.jpg?tagging&versionId=v1", {}),
+    ("DeleteObjectTagging", "DELETE", "/bucket/photo.jpg?tagging", {}),
+    ("DeleteObjectTagging", "DELETE", "/bucket/photo.jpg?tagging&versionId=v1", {}),
 ]  # fmt: skip
 
 # Operations answered NotImplemented for now, each by its own name. Left out on purpose:
@@ -127,9 +138,6 @@ PENDING_EXAMPLES: list[tuple[str, str, str, dict[str, str]]] = [
     ("DeleteBucketReplication", "DELETE", "/bucket?replication", {}),
     ("GetBucketRequestPayment", "GET", "/bucket?requestPayment", {}),
     ("PutBucketRequestPayment", "PUT", "/bucket?requestPayment", {}),
-    ("GetBucketTagging", "GET", "/bucket?tagging", {}),
-    ("PutBucketTagging", "PUT", "/bucket?tagging", {}),
-    ("DeleteBucketTagging", "DELETE", "/bucket?tagging", {}),
     ("GetBucketWebsite", "GET", "/bucket?website", {}),
     ("PutBucketWebsite", "PUT", "/bucket?website", {}),
     ("DeleteBucketWebsite", "DELETE", "/bucket?website", {}),
@@ -139,14 +147,10 @@ PENDING_EXAMPLES: list[tuple[str, str, str, dict[str, str]]] = [
     ("PostObject", "POST", "/bucket", {"content-type": "multipart/form-data; boundary=b"}),
     ("GetObjectAcl", "GET", "/bucket/photo.jpg?acl", {}),
     ("PutObjectAcl", "PUT", "/bucket/photo.jpg?acl", {}),
-    ("GetObjectTagging", "GET", "/bucket/photo.jpg?tagging", {}),
-    ("PutObjectTagging", "PUT", "/bucket/photo.jpg?tagging", {}),
-    ("DeleteObjectTagging", "DELETE", "/bucket/photo.jpg?tagging", {}),
     ("GetObjectRetention", "GET", "/bucket/photo.jpg?retention", {}),
     ("PutObjectRetention", "PUT", "/bucket/photo.jpg?retention", {}),
     ("GetObjectLegalHold", "GET", "/bucket/photo.jpg?legal-hold", {}),
     ("PutObjectLegalHold", "PUT", "/bucket/photo.jpg?legal-hold", {}),
-    ("GetObjectAttributes", "GET", "/bucket/a.jpg?attributes", {"x-amz-object-attributes": "Size"}),
     ("GetObjectTorrent", "GET", "/bucket/photo.jpg?torrent", {}),
     ("RestoreObject", "POST", "/bucket/archive.tar?restore", {}),
     ("SelectObjectContent", "POST", "/bucket/data.csv?select&select-type=2", {}),
@@ -299,6 +303,17 @@ IAM_ACTIONS = {
     ("GetBucketVersioning", "s3:GetBucketVersioning"),
     ("PutBucketVersioning", "s3:PutBucketVersioning"),
     ("ListObjectVersions", "s3:ListBucketVersions"),
+    ("GetObjectAttributes", "s3:GetObjectAttributes"),
+    ("GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+    ("GetBucketTagging", "s3:GetBucketTagging"),
+    ("PutBucketTagging", "s3:PutBucketTagging"),
+    ("DeleteBucketTagging", "s3:PutBucketTagging"),
+    ("GetObjectTagging", "s3:GetObjectTagging"),
+    ("GetObjectTagging", "s3:GetObjectVersionTagging"),
+    ("PutObjectTagging", "s3:PutObjectTagging"),
+    ("PutObjectTagging", "s3:PutObjectVersionTagging"),
+    ("DeleteObjectTagging", "s3:DeleteObjectTagging"),
+    ("DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
 }
 
 
@@ -315,6 +330,16 @@ def test_supported_routes_declare_the_documented_iam_action() -> None:
 def test_version_id_selects_the_version_action(method: str, action: str) -> None:
     assert match("object", method, {"versionId": "v"}, {}).action == action
     assert match("object", method, {}, {}).action != action
+
+
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [("GET", "s3:GetObjectVersionTagging"), ("PUT", "s3:PutObjectVersionTagging"),
+     ("DELETE", "s3:DeleteObjectVersionTagging")],
+)  # fmt: skip
+def test_version_id_selects_the_version_tagging_action(method: str, action: str) -> None:
+    assert match("object", method, {"tagging": "", "versionId": "v"}, {}).action == action
+    assert match("object", method, {"tagging": ""}, {}).action == action.replace("Version", "")
 
 
 def test_real_handlers_are_named_after_their_operation() -> None:

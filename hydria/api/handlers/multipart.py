@@ -3,25 +3,65 @@ CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads."
 
 from __future__ import annotations
 
+import dataclasses
+from xml.etree.ElementTree import Element
+
+from hydria.api.body import CHECKSUM_HEADERS, open_body
 from hydria.api.call import Call
-from hydria.api.handlers.objects import parse_copy_source, upload_metadata, write_conditions
+from hydria.api.conditions import evaluate_copy_source_conditions
+from hydria.api.handlers.objects import (
+    header_tags,
+    parse_copy_source,
+    upload_metadata,
+    write_conditions,
+)
 from hydria.api.handlers.service import owner_xml
 from hydria.api.headers import quote_etag
 from hydria.api.params import int_param
+from hydria.api.request import Headers
 from hydria.api.response import Response, xml_response
-from hydria.api.xml.parse import child_text, parse_xml
+from hydria.api.xml.parse import MAX_XML_BYTES, child_text, parse_xml
 from hydria.api.xml.render import document, element, escape, iso8601, url_encode_key
 from hydria.errors import S3Error
+from hydria.meta.store import UploadRecord
 from hydria.model.names import check_key
 from hydria.model.objects import parse_range
+from hydria.model.versions import check_version_id
 from hydria.service import multipart as svc
+from hydria.service import multipart_checksums as checks
 from hydria.service import objects as objects_svc
+from hydria.util.checksums import ALGORITHMS
 
 MAX_LIST = 1000
 
 
+def sent_checksum_algorithm(call: Call) -> str | None:
+    """The algorithm of the checksum the client sends for this body (header or trailer)."""
+    headers = call.request.headers
+    for name, algorithm in CHECKSUM_HEADERS.items():
+        if name in headers:
+            return algorithm
+    trailer = (headers.get("x-amz-trailer") or "").strip().lower()
+    return CHECKSUM_HEADERS.get(trailer)
+
+
+def checksum_elements(checksums: dict[str, str]) -> list[str]:
+    """ChecksumCRC32, ChecksumSHA256... elements, in S3's algorithm order."""
+    return [element(f"Checksum{a}", checksums[a]) for a in ALGORITHMS if a in checksums]
+
+
+def _upload_checksum_elements(upload: UploadRecord) -> list[str]:
+    rule = checks.upload_checksum(upload)
+    if rule is None:
+        return []
+    return [element("ChecksumAlgorithm", rule.algorithm), element("ChecksumType", rule.type)]
+
+
 async def create_multipart_upload(call: Call) -> Response:
     headers, storage_class = upload_metadata(call)
+    checksum = checks.checksum_request(
+        call.header("x-amz-checksum-algorithm"), call.header("x-amz-checksum-type")
+    )
     upload = await svc.create_upload(
         call.services,
         call.bucket,
@@ -29,6 +69,8 @@ async def create_multipart_upload(call: Call) -> Response:
         owner_id=call.owner_id,
         headers=headers,
         storage_class=storage_class,
+        checksum=checksum,
+        tags=header_tags(call),
     )
     body = document(
         "InitiateMultipartUploadResult",
@@ -38,34 +80,42 @@ async def create_multipart_upload(call: Call) -> Response:
             element("UploadId", upload.upload_id),
         ],
     )
-    return xml_response(body)
+    response = xml_response(body)
+    if checksum is not None:
+        response.header("x-amz-checksum-algorithm", checksum.algorithm)
+        response.header("x-amz-checksum-type", checksum.type)
+    return response
 
 
 async def upload_part(call: Call) -> Response:
     number = svc.check_part_number(call.query.get("partNumber"))
     declared = call.require_content_length()
-    body = call.body(compute_md5=False)
+    upload = await svc.require_upload(call.services, call.bucket, call.key, call.query["uploadId"])
+    rule = checks.upload_checksum(upload)
+    body = call.body(compute_md5=False, checksum_algorithms=(rule.algorithm,) if rule else ())
+    checks.check_part_checksum(upload, sent_checksum_algorithm(call))
     part = await svc.upload_part(
-        call.services, call.bucket, call.key, call.query["uploadId"], number, body, declared
+        call.services, upload, number, body, declared, checksums=lambda: body.checksums
     )
     out = [("etag", quote_etag(part.etag))]
-    out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
+    for alg, value in checks.part_checksums(part).items():
+        out.append((f"x-amz-checksum-{alg.lower()}", value))
     return Response(headers=out)
 
 
 async def upload_part_copy(call: Call) -> Response:
     number = svc.check_part_number(call.query.get("partNumber"))
     upload_id = call.query["uploadId"]
-    await svc.require_upload(call.services, call.bucket, call.key, upload_id)
+    upload = await svc.require_upload(call.services, call.bucket, call.key, upload_id)
     src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
-    if version not in (None, "null"):
-        raise S3Error("NoSuchVersion", Key=src_key, VersionId=version)
+    if version is not None:
+        check_version_id(version)
     check_key(src_key)
-    source = await call.services.meta.get_object_with_inline(src_bucket, src_key)
-    if source is None:
-        await call.services.require_bucket(src_bucket)
-        raise S3Error("NoSuchKey", Key=src_key)
+    source = await objects_svc.find_object(
+        call.services, src_bucket, src_key, version, with_inline=True, copy_source=True
+    )
     record = source[0]
+    evaluate_copy_source_conditions(call, record)
     byte_range = None
     raw_range = call.header("x-amz-copy-source-range")
     if raw_range:
@@ -84,9 +134,14 @@ async def upload_part_copy(call: Call) -> Response:
             )
     length = byte_range.length if byte_range else record.size
     reader = await objects_svc.open_object(call.services, src_bucket, src_key, byte_range, source)
+    stream = reader.stream()
+    checksums = None
+    rule = checks.upload_checksum(upload)
+    if rule is not None:
+        stream, checksums = checks.checksummed(stream, rule.algorithm)
     try:
         part = await svc.upload_part(
-            call.services, call.bucket, call.key, upload_id, number, reader.stream(), length
+            call.services, upload, number, stream, length, checksums=checksums
         )
     finally:
         reader.close()
@@ -95,27 +150,61 @@ async def upload_part_copy(call: Call) -> Response:
         [
             element("LastModified", iso8601(part.last_modified)),
             element("ETag", quote_etag(part.etag)),
+            *checksum_elements(checks.part_checksums(part)),
         ],
     )
-    return xml_response(body)
+    response = xml_response(body)
+    if record.version_id is not None:
+        response.header("x-amz-copy-source-version-id", record.version_id)
+    return response
+
+
+async def _read_complete_xml(call: Call) -> bytes:
+    """The request XML. Complete's x-amz-checksum-* headers are the whole object's checksum,
+    not this body's, so the body reader must not check them against the XML."""
+    kept = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in call.request.headers.raw_items()
+        if name not in CHECKSUM_HEADERS and name != "x-amz-sdk-checksum-algorithm"
+    ]
+    request = dataclasses.replace(call.request, headers=Headers(kept))
+    return await open_body(request, call.auth).read_all(MAX_XML_BYTES)
+
+
+def _object_checksum_header(call: Call) -> tuple[str, str] | None:
+    sent = [(a, v) for n, a in CHECKSUM_HEADERS.items() if (v := call.header(n)) is not None]
+    if len(sent) > 1:
+        raise S3Error(
+            "InvalidRequest",
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+        )
+    return sent[0] if sent else None
+
+
+def _completed_part(part: Element) -> checks.CompletedPart:
+    number_text = child_text(part, "PartNumber")
+    etag = child_text(part, "ETag")
+    if number_text is None or etag is None:
+        raise S3Error("MalformedXML")
+    try:
+        number = int(number_text.strip())
+    except ValueError:
+        raise S3Error("MalformedXML") from None
+    checksums = {}
+    for algorithm in ALGORITHMS:
+        value = child_text(part, f"Checksum{algorithm}")
+        if value is not None:
+            checksums[algorithm] = value.strip()
+    return checks.CompletedPart(number, etag, checksums)
 
 
 async def complete_multipart_upload(call: Call) -> Response:
     upload_id = call.query["uploadId"]
     if_none_match, if_match = write_conditions(call)
+    object_checksum = _object_checksum_header(call)
     await svc.require_upload(call.services, call.bucket, call.key, upload_id)
-    root = parse_xml(await call.read_xml_body(), "CompleteMultipartUpload")
-    requested: list[tuple[int, str]] = []
-    for part in root.findall("Part"):
-        number_text = child_text(part, "PartNumber")
-        etag = child_text(part, "ETag")
-        if number_text is None or etag is None:
-            raise S3Error("MalformedXML")
-        try:
-            number = int(number_text.strip())
-        except ValueError:
-            raise S3Error("MalformedXML") from None
-        requested.append((number, etag))
+    root = parse_xml(await _read_complete_xml(call), "CompleteMultipartUpload")
+    requested = [_completed_part(part) for part in root.findall("Part")]
     if not requested:
         raise S3Error("MalformedXML")
     record = await svc.complete_upload(
@@ -124,20 +213,25 @@ async def complete_multipart_upload(call: Call) -> Response:
         call.key,
         upload_id,
         requested,
+        object_checksum=object_checksum,
+        checksum_type=call.header("x-amz-checksum-type"),
         if_none_match=if_none_match,
         if_match_etag=if_match,
     )
     location = f"{call.request.scheme}://{call.request.host}/{call.bucket}/{call.key}"
-    body = document(
-        "CompleteMultipartUploadResult",
-        [
-            element("Location", location),
-            element("Bucket", call.bucket),
-            element("Key", call.key),
-            element("ETag", quote_etag(record.etag)),
-        ],
-    )
-    return xml_response(body)
+    children = [
+        element("Location", location),
+        element("Bucket", call.bucket),
+        element("Key", call.key),
+        element("ETag", quote_etag(record.etag)),
+    ]
+    stored = record.extra.get("checksums")
+    if isinstance(stored, dict) and stored:
+        children += checksum_elements(stored)
+        children.append(element("ChecksumType", record.extra.get("checksum_type", "")))
+    response = xml_response(document("CompleteMultipartUploadResult", children))
+    response.headers.extend(objects_svc.version_headers(record))
+    return response
 
 
 async def abort_multipart_upload(call: Call) -> Response:
@@ -172,6 +266,7 @@ async def list_parts(call: Call) -> Response:
             + element("LastModified", iso8601(p.last_modified))
             + element("ETag", quote_etag(p.etag))
             + element("Size", p.size)
+            + "".join(checksum_elements(checks.part_checksums(p)))
             + "</Part>"
         )
     parts.append(
@@ -182,6 +277,7 @@ async def list_parts(call: Call) -> Response:
     )
     parts.append(owner_xml(upload.owner_id))
     parts.append(element("StorageClass", upload.storage_class))
+    parts += _upload_checksum_elements(upload)
     return xml_response(document("ListPartsResult", parts))
 
 
@@ -240,6 +336,7 @@ async def list_multipart_uploads(call: Call) -> Response:
                 + owner_xml(u.owner_id)
                 + element("StorageClass", u.storage_class)
                 + element("Initiated", iso8601(u.initiated))
+                + "".join(_upload_checksum_elements(u))
                 + "</Upload>"
             )
             count += 1

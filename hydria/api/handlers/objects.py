@@ -18,13 +18,13 @@ from hydria.model.objects import (
     metadata_from_headers,
     parse_range,
 )
+from hydria.model.tags import Tag, stored_tags, tags_from_header
 from hydria.model.versions import check_version_id
 from hydria.service import objects as svc
 
 MAX_DELETE_KEYS = 1000
 
 _UNSUPPORTED_HEADERS = (
-    "x-amz-tagging",
     "x-amz-website-redirect-location",
     "x-amz-object-lock-mode",
     "x-amz-object-lock-retain-until-date",
@@ -60,8 +60,15 @@ def write_conditions(call: Call) -> tuple[bool, str | None]:
     return none_match is not None, (if_match.strip().strip('"') if if_match else None)
 
 
+def header_tags(call: Call) -> list[Tag]:
+    """The tags of x-amz-tagging (none without it), checked before any body byte is read."""
+    value = call.header("x-amz-tagging")
+    return tags_from_header(value) if value is not None else []
+
+
 async def put_object(call: Call) -> Response:
     headers, storage_class = upload_metadata(call)
+    tags = header_tags(call)
     declared = call.require_content_length()
     if_none_match, if_match = write_conditions(call)
     body = call.body(compute_md5=False)
@@ -77,6 +84,7 @@ async def put_object(call: Call) -> Response:
         if_none_match=if_none_match,
         if_match_etag=if_match,
         checksums=lambda: body.checksums,
+        tags=tags,
     )
     out = [("etag", quote_etag(record.etag))]
     out.extend((f"x-amz-checksum-{alg.lower()}", value) for alg, value in body.checksums.items())
@@ -135,7 +143,8 @@ async def get_object(call: Call, *, head: bool = False) -> Response:
         stored = record.extra.get("checksums") or {}
         if isinstance(stored, dict) and stored:
             headers.extend((f"x-amz-checksum-{alg.lower()}", v) for alg, v in stored.items())
-            headers.append(("x-amz-checksum-type", "FULL_OBJECT"))
+            checksum_type = str(record.extra.get("checksum_type", "FULL_OBJECT"))
+            headers.append(("x-amz-checksum-type", checksum_type))
     if parts_count is not None:
         headers.append(("x-amz-mp-parts-count", str(parts_count)))
     status = 200
@@ -249,6 +258,18 @@ def parse_copy_source(value: str) -> tuple[str, str, str | None]:
     return bucket, key, version
 
 
+def copy_tagging_directive(call: Call) -> str:
+    """x-amz-tagging-directive: COPY (the source's tags, the default) or REPLACE."""
+    directive = (call.header("x-amz-tagging-directive") or "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error(
+            "InvalidArgument",
+            "Unknown tagging directive.",
+            ArgumentName="x-amz-tagging-directive",
+        )
+    return directive
+
+
 async def copy_object(call: Call) -> Response:
     refuse_unsupported_headers(call)
     src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
@@ -262,6 +283,8 @@ async def copy_object(call: Call) -> Response:
             "Unknown metadata directive.",
             ArgumentName="x-amz-metadata-directive",
         )
+    replace_tags = copy_tagging_directive(call) == "REPLACE"
+    new_tags = header_tags(call) if replace_tags else []
     services = call.services
     source = await svc.find_object(
         services, src_bucket, src_key, version, with_inline=True, copy_source=True
@@ -306,6 +329,7 @@ async def copy_object(call: Call) -> Response:
             owner_id=call.owner_id,
             headers=headers,
             storage_class=storage_class,
+            tags=new_tags if replace_tags else stored_tags(record.extra),
         )
     finally:
         reader.close()

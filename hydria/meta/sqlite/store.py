@@ -606,37 +606,33 @@ class SqliteMetaStore:
         r = self._r
         r.execute("BEGIN")
         try:
-            current = [
-                _summary_from_row(row, True)
-                for row in r.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
-                    "ORDER BY key LIMIT ?",
-                    (*args, limit),
-                )
-            ]
-            older: list[ObjectRecord] = []
+            current = r.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
+                "ORDER BY key LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+            older: list[tuple[Any, ...]] = []
             if seq_marker is not None and key_marker.startswith(prefix):
-                older = [
-                    _summary_from_row(row, False)
-                    for row in r.execute(
-                        f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
-                        "AND seq < ? ORDER BY seq DESC LIMIT ?",
-                        (bucket, key_marker, seq_marker, limit),
-                    )
-                ]
+                older = r.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
+                    "AND seq < ? ORDER BY seq DESC LIMIT ?",
+                    (bucket, key_marker, seq_marker, limit),
+                ).fetchall()
             if len(older) < limit:
-                older += [
-                    _summary_from_row(row, False)
-                    for row in r.execute(
-                        f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
-                        "ORDER BY key, seq DESC LIMIT ?",
-                        (*args, limit - len(older)),
-                    )
-                ]
+                older += r.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
+                    "ORDER BY key, seq DESC LIMIT ?",
+                    (*args, limit - len(older)),
+                ).fetchall()
         finally:
             r.execute("COMMIT")
-        merged = heapq.merge(current, older, key=lambda rec: (rec.key, -rec.seq))
-        return [rec for _, rec in zip(range(limit), merged, strict=False)]
+        # Merge raw rows (key, then newest first) and build records only for those returned.
+        latest = {id(row) for row in current}
+        merged = heapq.merge(current, older, key=lambda row: (row[1], -row[9]))
+        return [
+            _summary_from_row(row, id(row) in latest)
+            for _, row in zip(range(limit), merged, strict=False)
+        ]
 
     async def list_objects(
         self,
