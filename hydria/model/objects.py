@@ -31,6 +31,8 @@ STORAGE_CLASSES = frozenset(
         "GLACIER_IR",
         "SNOW",
         "EXPRESS_ONEZONE",
+        "FSX_OPENZFS",
+        "FSX_ONTAP",
     }
 )
 

@@ -142,3 +142,43 @@ def test_website_redirect_and_object_lock_headers_are_refused(s3, bucket):
     assert error(exc)[0] == "NotImplemented"
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="w")
+
+
+ALL_CLASSES = sorted(
+    "STANDARD REDUCED_REDUNDANCY STANDARD_IA ONEZONE_IA INTELLIGENT_TIERING GLACIER "
+    "DEEP_ARCHIVE OUTPOSTS GLACIER_IR SNOW EXPRESS_ONEZONE FSX_OPENZFS FSX_ONTAP".split()
+)
+
+
+@pytest.mark.parametrize("storage_class", ALL_CLASSES)
+def test_every_storage_class_is_stored_and_reported(s3, bucket, storage_class):
+    """PUT, COPY and CreateMultipartUpload keep the class; HEAD, listings and attributes show
+    it (HEAD omits it for STANDARD, as S3 does)."""
+    s3.put_object(Bucket=bucket, Key="put", Body=b"x", StorageClass=storage_class)
+    s3.copy_object(
+        Bucket=bucket,
+        Key="copy",
+        CopySource={"Bucket": bucket, "Key": "put"},
+        StorageClass=storage_class,
+    )
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mpu", StorageClass=storage_class)
+    etag = s3.upload_part(
+        Bucket=bucket, Key="mpu", UploadId=uid["UploadId"], PartNumber=1, Body=b"y"
+    )["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mpu",
+        UploadId=uid["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+    )
+    for key in ("put", "copy", "mpu"):
+        head = s3.head_object(Bucket=bucket, Key=key)
+        assert head.get("StorageClass", "STANDARD") == storage_class
+        attrs = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=["StorageClass"])
+        assert attrs["StorageClass"] == storage_class
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {o["Key"]: o["StorageClass"] for o in listed} == dict.fromkeys(
+        ("copy", "mpu", "put"), storage_class
+    )
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert {v["StorageClass"] for v in versions} == {storage_class}
