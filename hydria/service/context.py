@@ -10,7 +10,14 @@ from hydria.blob.localfs import LocalBlobStore
 from hydria.config import Settings
 from hydria.errors import S3Error
 from hydria.meta.sqlite.store import SqliteMetaStore
-from hydria.meta.store import BucketRecord
+from hydria.meta.store import (
+    BucketRecord,
+    MetaError,
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchUpload,
+    PreconditionFailed,
+)
 
 BUCKET_CACHE_SECONDS = 1.0
 
@@ -47,3 +54,16 @@ class ServiceContext:
 
     def forget_bucket(self, name: str) -> None:
         self._buckets.pop(name, None)
+
+
+def write_error(exc: MetaError, *, bucket: str, key: str = "", upload_id: str = "") -> S3Error:
+    """The S3 error for a metadata store's refusal of a write."""
+    if isinstance(exc, NoSuchBucket):
+        return S3Error("NoSuchBucket", BucketName=bucket)
+    if isinstance(exc, NoSuchKey):
+        return S3Error("NoSuchKey", Key=key)
+    if isinstance(exc, PreconditionFailed):
+        return S3Error("PreconditionFailed", Condition=exc.condition)
+    if isinstance(exc, NoSuchUpload):
+        return S3Error("NoSuchUpload", UploadId=upload_id)
+    raise exc

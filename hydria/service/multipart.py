@@ -13,18 +13,17 @@ from collections.abc import AsyncIterable, Callable
 
 from hydria.errors import S3Error
 from hydria.meta.store import (
+    MetaError,
     NoSuchBucket,
-    NoSuchKey,
     NoSuchUpload,
     ObjectRecord,
     PartRecord,
-    PreconditionFailed,
     UploadRecord,
 )
 from hydria.model.objects import multipart_etag
 from hydria.model.tags import Tag, to_stored
 from hydria.service import multipart_checksums as checks
-from hydria.service.context import ServiceContext
+from hydria.service.context import ServiceContext, write_error
 from hydria.service.multipart_checksums import CompletedPart, UploadChecksum
 from hydria.service.objects import _discard, receive_bytes
 
@@ -208,14 +207,8 @@ async def complete_upload(
             if_none_match=if_none_match,
             if_match_etag=if_match_etag,
         )
-    except NoSuchUpload:
-        raise S3Error("NoSuchUpload", UploadId=upload_id) from None
-    except NoSuchBucket:
-        raise S3Error("NoSuchBucket", BucketName=bucket) from None
-    except PreconditionFailed as exc:
-        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
-    except NoSuchKey:
-        raise S3Error("NoSuchKey", Key=key) from None
+    except MetaError as exc:
+        raise write_error(exc, bucket=bucket, key=key, upload_id=upload_id) from None
     return record
 
 

@@ -14,11 +14,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 
 from hydria.errors import S3Error
-from hydria.meta.store import NoSuchBucket, NoSuchKey, ObjectRecord, PreconditionFailed, Segment
+from hydria.meta.store import MetaError, ObjectRecord, Segment
 from hydria.model.objects import ByteRange
 from hydria.model.tags import Tag, to_stored
 from hydria.model.versions import NULL_VERSION
-from hydria.service.context import ServiceContext
+from hydria.service.context import ServiceContext, write_error
 from hydria.util.httpdate import http_date
 
 
@@ -91,15 +91,9 @@ async def commit_object(
         return await ctx.meta.put_object(
             record, inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
         )
-    except NoSuchBucket:
+    except MetaError as exc:
         _discard(ctx, record.segments)
-        raise S3Error("NoSuchBucket", BucketName=record.bucket) from None
-    except PreconditionFailed as exc:
-        _discard(ctx, record.segments)
-        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
-    except NoSuchKey:
-        _discard(ctx, record.segments)
-        raise S3Error("NoSuchKey", Key=record.key) from None
+        raise write_error(exc, bucket=record.bucket, key=record.key) from None
     except BaseException:
         _discard(ctx, record.segments)
         raise
@@ -302,12 +296,8 @@ async def delete_object(
             now=ctx.clock(),
             if_match_etag=if_match_etag,
         )
-    except NoSuchBucket:
-        raise S3Error("NoSuchBucket", BucketName=bucket) from None
-    except NoSuchKey:
-        raise S3Error("NoSuchKey", Key=key) from None
-    except PreconditionFailed as exc:
-        raise S3Error("PreconditionFailed", Condition=exc.condition) from None
+    except MetaError as exc:
+        raise write_error(exc, bucket=bucket, key=key) from None
 
 
 def delete_result_headers(

@@ -1,7 +1,7 @@
 """Bucket versioning state and ListObjectVersions with delimiter roll-up.
 
-Versions are listed key by key, newest first. As in ``listing``, a key that rolls up into a
-common prefix makes the next query seek past everything under that prefix.
+Versions are listed key by key, newest first, through ``listing.roll_up``: a key that rolls
+up into a common prefix makes the next query seek past everything under that prefix.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from hydria.errors import S3Error
 from hydria.meta.store import NoSuchBucket, ObjectRecord
 from hydria.model.versions import NULL_VERSION
 from hydria.service.context import ServiceContext
-from hydria.util.keyorder import prefix_successor
-
-BATCH = 1000
-FIRST_DELIMITED_BATCH = 8
+from hydria.service.listing import resumes_past_prefix, roll_up
 
 
 async def set_versioning(ctx: ServiceContext, bucket: str, status: str) -> None:
@@ -50,56 +47,39 @@ async def list_versions_page(
     max_keys: int,
 ) -> VersionsPage:
     await ctx.require_bucket(bucket)
-    page = VersionsPage()
     if max_keys <= 0:
-        return page
-    key, seq, inclusive = key_marker, None, False
+        return VersionsPage()
+    seq = None
     if version_id_marker is not None and key_marker:
         seq = await ctx.meta.version_seq(bucket, key_marker, version_id_marker)
-    if delimiter and seq is None and key_marker.startswith(prefix):
-        rest = key_marker[len(prefix) :]
-        idx = rest.find(delimiter)
-        if idx >= 0 and idx + len(delimiter) == len(rest):
-            nxt = prefix_successor(key_marker)
-            if nxt is None:
-                return page
-            key, inclusive = nxt, True
-    count = 0
-    batch_size = FIRST_DELIMITED_BATCH if delimiter else BATCH
-    while True:
-        want = min(batch_size, max_keys - count + 1)
-        batch = await ctx.meta.list_object_versions(
-            bucket, prefix, key, seq, want, inclusive=inclusive
+    # (key, seq, inclusive): after key_marker's version seq, or past all of key_marker.
+    start: tuple[str, int | None, bool] = (key_marker, seq, False)
+    past = resumes_past_prefix(key_marker, prefix, delimiter) if seq is None else None
+    if past == "":
+        return VersionsPage()
+    if past is not None:
+        start = (past, None, True)
+
+    async def fetch(cursor: tuple[str, int | None, bool], n: int) -> list[ObjectRecord]:
+        key, after_seq, inclusive = cursor
+        return await ctx.meta.list_object_versions(
+            bucket, prefix, key, after_seq, n, inclusive=inclusive
         )
-        if not batch:
-            return page
-        reseek = False
-        for rec in batch:
-            if count >= max_keys:
-                page.is_truncated = True
-                return page
-            if delimiter:
-                rest = rec.key[len(prefix) :]
-                idx = rest.find(delimiter)
-                if idx >= 0:
-                    common = prefix + rest[: idx + len(delimiter)]
-                    page.common_prefixes.append(common)
-                    page.next_key_marker, page.next_version_id_marker = common, None
-                    count += 1
-                    nxt = prefix_successor(common)
-                    if nxt is None:
-                        return page
-                    key, seq, inclusive = nxt, None, True
-                    reseek = True
-                    break
-            page.entries.append(rec)
-            page.next_key_marker = rec.key
-            page.next_version_id_marker = shown_version_id(rec)
-            count += 1
-            key, seq, inclusive = rec.key, rec.seq, False
-        if reseek:
-            batch_size = FIRST_DELIMITED_BATCH
-        else:
-            if len(batch) < want:
-                return page
-            batch_size = min(BATCH, batch_size * 4)
+
+    rolled = await roll_up(
+        fetch,
+        start=start,
+        prefix=prefix,
+        delimiter=delimiter,
+        max_keys=max_keys,
+        key_of=lambda rec: rec.key,
+        after=lambda rec: (rec.key, rec.seq, False),
+        from_key=lambda key: (key, None, True),
+    )
+    page = VersionsPage(rolled.rows, rolled.common_prefixes, rolled.is_truncated)
+    if isinstance(rolled.last, ObjectRecord):
+        page.next_key_marker = rolled.last.key
+        page.next_version_id_marker = shown_version_id(rolled.last)
+    elif rolled.last is not None:
+        page.next_key_marker = rolled.last
+    return page
