@@ -54,6 +54,10 @@ async def list_versions_page(
         seq = await ctx.meta.version_seq(bucket, key_marker, version_id_marker)
     # (key, seq, inclusive): after key_marker's version seq, or past all of key_marker.
     start: tuple[str, int | None, bool] = (key_marker, seq, False)
+    if seq is None and version_id_marker == NULL_VERSION and key_marker:
+        # The null version the marker names is gone: list the key again rather than lose
+        # its older versions.
+        start = (key_marker, None, True)
     past = resumes_past_prefix(key_marker, prefix, delimiter) if seq is None else None
     if past == "":
         return VersionsPage()

@@ -606,13 +606,23 @@ class SqliteMetaStore:
         r = self._r
         r.execute("BEGIN")
         try:
-            current = r.execute(
+            mid_key = seq_marker is not None and key_marker.startswith(prefix)
+            current: list[tuple[Any, ...]] = []
+            if mid_key:
+                # The marker's key may have a current version older than the marker: one
+                # promoted since the last page, when the version the marker names was deleted.
+                current = r.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key = ? "
+                    "AND seq < ?",
+                    (bucket, key_marker, seq_marker),
+                ).fetchall()
+            current += r.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
                 "ORDER BY key LIMIT ?",
                 (*args, limit),
             ).fetchall()
             older: list[tuple[Any, ...]] = []
-            if seq_marker is not None and key_marker.startswith(prefix):
+            if mid_key:
                 older = r.execute(
                     f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
                     "AND seq < ? ORDER BY seq DESC LIMIT ?",
