@@ -1,9 +1,5 @@
-"""The metadata-store backends that every contract test runs against.
-
-A backend is one entry in ``BACKENDS``: a function that builds an unstarted store whose data
-lives under the given directory (or in a database derived from it) and whose garbage grace delay
-is the given number of seconds. Two stores built from the same directory see the same data, which
-is how the persistence tests reopen a store.
+"""The ``meta_store`` fixture: every contract test runs once per backend in
+``backends.BACKENDS``.
 
 Tests are plain functions: each writes ``async def body(store)`` and hands it to
 ``meta_store.run``, which starts a fresh store, awaits the body and closes the store, all inside
@@ -19,27 +15,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from backends import BACKENDS, DEFAULT_GRACE, StoreFactory
 
-from hydria.meta.sqlite.store import SqliteMetaStore
 from hydria.meta.store import MetaStore
 
 T = TypeVar("T")
-
-StoreFactory = Callable[[Path, float], MetaStore]
-
-DEFAULT_GRACE = 600.0
-"""Grace delay (seconds) for released bytes unless a test asks for another."""
-
-
-def _sqlite(directory: Path, grace: float) -> MetaStore:
-    store = SqliteMetaStore(directory / "meta.sqlite3", max_batch=64, inline_grace=grace)
-    store.grace_seconds = grace
-    return store
-
-
-BACKENDS: dict[str, StoreFactory] = {
-    "sqlite": _sqlite,
-}
 
 
 class StoreRunner:

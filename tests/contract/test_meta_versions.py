@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, DEFAULT_GRACE
+from backends import BACKENDS, DEFAULT_GRACE
 from meta_records import bucket_record, file_object, garbage, inline_object
 
 from hydria.meta.store import MetaStore, ObjectRecord

@@ -13,6 +13,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hydria.meta.sqlite.rows import (
+    NULL_VERSION_SQL,
+    OBJECT_COLUMNS,
+    ROW_COLUMNS,
+    SUMMARY_COLUMNS,
+    dumps,
+    is_null_version,
+    names_version,
+    object_from_row,
+    part_from_row,
+    segments_from_json,
+    segments_to_json,
+    summary_from_row,
+    upload_from_row,
+    version_filter,
+)
 from hydria.meta.sqlite.schema import migrate
 from hydria.meta.sqlite.writer import SqliteWriter
 from hydria.meta.store import (
@@ -30,97 +46,6 @@ from hydria.meta.store import (
 )
 from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
-
-_VERSION_COLUMNS = "version_id, seq, is_marker"
-_SUMMARY_COLUMNS = (
-    f"bucket, key, size, etag, last_modified, owner_id, storage_class, extra, {_VERSION_COLUMNS}"
-)
-_OBJECT_COLUMNS = (
-    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
-    f"part_sizes, extra, {_VERSION_COLUMNS}"
-)
-_ROW_COLUMNS = (
-    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
-    f"inline_blob, part_sizes, extra, {_VERSION_COLUMNS}"
-)
-"""Every stored column: what moves between ``objects`` and ``versions``."""
-
-_NULL_VERSION_SQL = "(version_id IS NULL OR version_id = 'null')"
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _segments_to_json(segments: list[Segment]) -> str:
-    return _dumps([[s.blob_id, s.size, 1 if s.inline else 0] for s in segments])
-
-
-def _segments_from_json(text: str) -> list[Segment]:
-    return [Segment(b, n, bool(i)) for b, n, i in json.loads(text)]
-
-
-def _object_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
-    # The first seven columns are ObjectRecord's first seven fields, in order.
-    return ObjectRecord(
-        *row[:7],
-        headers=json.loads(row[7]),
-        segments=_segments_from_json(row[8]),
-        part_sizes=json.loads(row[9]) if row[9] else None,
-        extra=json.loads(row[10]) if row[10] != "{}" else {},
-        version_id=row[11],
-        seq=row[12],
-        is_marker=bool(row[13]),
-        is_latest=is_latest,
-    )
-
-
-def _summary_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
-    return ObjectRecord(
-        *row[:7],
-        extra=json.loads(row[7]) if row[7] != "{}" else {},
-        version_id=row[8],
-        seq=row[9],
-        is_marker=bool(row[10]),
-        is_latest=is_latest,
-    )
-
-
-def _is_null_version(version_id: str | None) -> bool:
-    return version_id is None or version_id == NULL_VERSION
-
-
-def _version_filter(version_id: str) -> tuple[str, tuple[Any, ...]]:
-    """SQL condition (and its arguments) selecting one version of a key in ``versions``."""
-    if version_id == NULL_VERSION:
-        return _NULL_VERSION_SQL, ()
-    return "seq = ? AND version_id = ?", (version_seq(version_id), version_id)
-
-
-def _upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
-    return UploadRecord(
-        upload_id=row[0],
-        bucket=row[1],
-        key=row[2],
-        initiated=row[3],
-        owner_id=row[4],
-        storage_class=row[5],
-        headers=json.loads(row[6]),
-        extra=json.loads(row[7]),
-    )
-
-
-def _part_from_row(row: tuple[Any, ...]) -> PartRecord:
-    seg = json.loads(row[5])
-    return PartRecord(
-        upload_id=row[0],
-        part_number=row[1],
-        size=row[2],
-        etag=row[3],
-        last_modified=row[4],
-        segment=Segment(seg[0], seg[1], bool(seg[2])),
-        extra=json.loads(row[6]),
-    )
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -283,7 +208,7 @@ class SqliteMetaStore:
         Both lookups run in one read transaction, so a concurrent overwrite that moves the
         version between the tables cannot hide it.
         """
-        columns = f"o.{_OBJECT_COLUMNS.replace(', ', ', o.')}"
+        columns = f"o.{OBJECT_COLUMNS.replace(', ', ', o.')}"
         join = ""
         if with_inline:
             columns += ", i.data"
@@ -293,13 +218,11 @@ class SqliteMetaStore:
         if version_id is None:
             row = r.execute(current, (bucket, key)).fetchone()
             return self._with_inline(row, with_inline, True) if row else None
-        condition, args = _version_filter(version_id)
+        condition, args = version_filter(version_id)
         r.execute("BEGIN")
         try:
             row = r.execute(current, (bucket, key)).fetchone()
-            if row is not None and (
-                _is_null_version(row[11]) if version_id == NULL_VERSION else row[11] == version_id
-            ):
+            if row is not None and names_version(row[11], version_id):
                 return self._with_inline(row, with_inline, True)
             row = r.execute(
                 f"SELECT {columns} FROM versions o{join} "
@@ -315,8 +238,8 @@ class SqliteMetaStore:
         row: tuple[Any, ...], with_inline: bool, is_latest: bool
     ) -> tuple[ObjectRecord, bytes | None]:
         if with_inline:
-            return _object_from_row(row[:-1], is_latest), row[-1]
-        return _object_from_row(row, is_latest), None
+            return object_from_row(row[:-1], is_latest), row[-1]
+        return object_from_row(row, is_latest), None
 
     def _release_segments(self, c: sqlite3.Connection, segments: list[Segment], now: float) -> None:
         """Hand an unreferenced object's bytes to reclaim (a lone inline row goes at once).
@@ -374,10 +297,10 @@ class SqliteMetaStore:
         the null version, replacing any older null version. Never enabled: the old one goes.
         """
         old_row = c.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+            f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
             (record.bucket, record.key),
         ).fetchone()
-        old = _object_from_row(old_row) if old_row else None
+        old = object_from_row(old_row) if old_row else None
         record.seq = max(time.time_ns(), old.seq + 1 if old else 0)
         if versioning == "Enabled":
             record.version_id = new_version_id(record.seq)
@@ -387,21 +310,21 @@ class SqliteMetaStore:
         now = time.time()
         keep_old = old is not None and (
             versioning == "Enabled"
-            or (versioning == "Suspended" and not _is_null_version(old.version_id))
+            or (versioning == "Suspended" and not is_null_version(old.version_id))
         )
         if keep_old:
             c.execute(
-                f"INSERT INTO versions ({_ROW_COLUMNS}) SELECT {_ROW_COLUMNS} FROM objects "
+                f"INSERT INTO versions ({ROW_COLUMNS}) SELECT {ROW_COLUMNS} FROM objects "
                 "WHERE bucket = ? AND key = ?",
                 (record.bucket, record.key),
             )
         if versioning == "Suspended":
             for (segments,) in c.execute(
-                f"DELETE FROM versions WHERE bucket = ? AND key = ? AND {_NULL_VERSION_SQL} "
+                f"DELETE FROM versions WHERE bucket = ? AND key = ? AND {NULL_VERSION_SQL} "
                 "RETURNING segments",
                 (record.bucket, record.key),
             ).fetchall():
-                self._release_segments(c, _segments_from_json(segments), now)
+                self._release_segments(c, segments_from_json(segments), now)
         self._write_current(c, record)
         if old is not None and not keep_old:
             self._release_segments(c, old.segments, now)
@@ -414,7 +337,7 @@ class SqliteMetaStore:
             else None
         )
         c.execute(
-            f"INSERT OR REPLACE INTO objects ({_ROW_COLUMNS}) "
+            f"INSERT OR REPLACE INTO objects ({ROW_COLUMNS}) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.bucket,
@@ -424,11 +347,11 @@ class SqliteMetaStore:
                 record.last_modified,
                 record.owner_id,
                 record.storage_class,
-                _dumps(record.headers),
-                _segments_to_json(record.segments),
+                dumps(record.headers),
+                segments_to_json(record.segments),
                 inline_blob,
-                _dumps(record.part_sizes) if record.part_sizes is not None else None,
-                _dumps(record.extra),
+                dumps(record.part_sizes) if record.part_sizes is not None else None,
+                dumps(record.extra),
                 record.version_id,
                 record.seq,
                 1 if record.is_marker else 0,
@@ -480,33 +403,47 @@ class SqliteMetaStore:
                 self._make_current(c, marker, versioning)
                 return marker
             row = c.execute(
-                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
+                f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
                 (bucket, key),
             ).fetchone()
             if not row:
                 return None
-            old = _object_from_row(row)
+            old = object_from_row(row)
             c.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
             self._release_segments(c, old.segments, time.time())
             return old
 
         return await self._write(op)
 
+    def _locate_version(
+        self, c: sqlite3.Connection, bucket: str, key: str, version_id: str | None
+    ) -> ObjectRecord | None:
+        """The current version, or the named one (``is_latest`` tells which table holds it)."""
+        row = c.execute(
+            f"SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+        ).fetchone()
+        if row is None:
+            return None  # a key without a current version has no older ones either
+        if version_id is None or names_version(row[11], version_id):
+            return object_from_row(row)
+        condition, args = version_filter(version_id)
+        row = c.execute(
+            f"SELECT {OBJECT_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND {condition}",
+            (bucket, key, *args),
+        ).fetchone()
+        return object_from_row(row, is_latest=False) if row else None
+
     def _delete_version(
         self, c: sqlite3.Connection, bucket: str, key: str, version_id: str
     ) -> ObjectRecord | None:
         """Remove one version for good; when it was current, the next newest takes its place."""
-        row = c.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
-        ).fetchone()
-        now = time.time()
-        if row is not None and (
-            _is_null_version(row[11]) if version_id == NULL_VERSION else row[11] == version_id
-        ):
-            gone = _object_from_row(row)
+        gone = self._locate_version(c, bucket, key, version_id)
+        if gone is None:
+            return None
+        if gone.is_latest:
             c.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
             promoted = c.execute(
-                f"INSERT INTO objects ({_ROW_COLUMNS}) SELECT {_ROW_COLUMNS} FROM versions "
+                f"INSERT INTO objects ({ROW_COLUMNS}) SELECT {ROW_COLUMNS} FROM versions "
                 "WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1 RETURNING seq",
                 (bucket, key),
             ).fetchone()
@@ -515,20 +452,12 @@ class SqliteMetaStore:
                     "DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?",
                     (bucket, key, promoted[0]),
                 )
-            self._release_segments(c, gone.segments, now)
-            return gone
-        condition, args = _version_filter(version_id)
-        row = c.execute(
-            f"SELECT {_OBJECT_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND {condition}",
-            (bucket, key, *args),
-        ).fetchone()
-        if row is None:
-            return None
-        gone = _object_from_row(row, is_latest=False)
-        c.execute(
-            "DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?", (bucket, key, gone.seq)
-        )
-        self._release_segments(c, gone.segments, now)
+        else:
+            c.execute(
+                "DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?",
+                (bucket, key, gone.seq),
+            )
+        self._release_segments(c, gone.segments, time.time())
         return gone
 
     async def update_object_extra(
@@ -537,36 +466,18 @@ class SqliteMetaStore:
         def op(c: sqlite3.Connection) -> ObjectRecord | None:
             if not c.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
                 raise NoSuchBucket(bucket)
-            row = c.execute(
-                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?",
-                (bucket, key),
-            ).fetchone()
-            table = "objects"
-            if row is not None and version_id is not None:
-                same = (
-                    _is_null_version(row[11])
-                    if version_id == NULL_VERSION
-                    else row[11] == version_id
-                )
-                if not same:
-                    condition, args = _version_filter(version_id)
-                    row = c.execute(
-                        f"SELECT {_OBJECT_COLUMNS} FROM versions "
-                        f"WHERE bucket = ? AND key = ? AND {condition}",
-                        (bucket, key, *args),
-                    ).fetchone()
-                    table = "versions"
-            if row is None or row[13]:
+            record = self._locate_version(c, bucket, key, version_id)
+            if record is None or record.is_marker:
                 return None
-            record = _object_from_row(row, is_latest=table == "objects")
             for name, value in changes.items():
                 if value is None:
                     record.extra.pop(name, None)
                 else:
                     record.extra[name] = value
+            table = "objects" if record.is_latest else "versions"
             c.execute(
                 f"UPDATE {table} SET extra = ? WHERE bucket = ? AND key = ? AND seq = ?",
-                (_dumps(record.extra), bucket, key, record.seq),
+                (dumps(record.extra), bucket, key, record.seq),
             )
             return record
 
@@ -577,7 +488,7 @@ class SqliteMetaStore:
             return version_seq(version_id)
         for table in ("objects", "versions"):
             row = self._r.execute(
-                f"SELECT seq FROM {table} WHERE bucket = ? AND key = ? AND {_NULL_VERSION_SQL}",
+                f"SELECT seq FROM {table} WHERE bucket = ? AND key = ? AND {NULL_VERSION_SQL}",
                 (bucket, key),
             ).fetchone()
             if row:
@@ -612,25 +523,25 @@ class SqliteMetaStore:
                 # The marker's key may have a current version older than the marker: one
                 # promoted since the last page, when the version the marker names was deleted.
                 current = r.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key = ? "
+                    f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key = ? "
                     "AND seq < ?",
                     (bucket, key_marker, seq_marker),
                 ).fetchall()
             current += r.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
+                f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
                 "ORDER BY key LIMIT ?",
                 (*args, limit),
             ).fetchall()
             older: list[tuple[Any, ...]] = []
             if mid_key:
                 older = r.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
+                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
                     "AND seq < ? ORDER BY seq DESC LIMIT ?",
                     (bucket, key_marker, seq_marker, limit),
                 ).fetchall()
             if len(older) < limit:
                 older += r.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
+                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
                     "ORDER BY key, seq DESC LIMIT ?",
                     (*args, limit - len(older)),
                 ).fetchall()
@@ -640,7 +551,7 @@ class SqliteMetaStore:
         latest = {id(row) for row in current}
         merged = heapq.merge(current, older, key=lambda row: (row[1], -row[9]))
         return [
-            _summary_from_row(row, id(row) in latest)
+            summary_from_row(row, id(row) in latest)
             for _, row in zip(range(limit), merged, strict=False)
         ]
 
@@ -655,7 +566,7 @@ class SqliteMetaStore:
         summary: bool = False,
     ) -> list[ObjectRecord]:
         args: list[Any] = [bucket]
-        columns = _SUMMARY_COLUMNS if summary else _OBJECT_COLUMNS
+        columns = SUMMARY_COLUMNS if summary else OBJECT_COLUMNS
         sql = f"SELECT {columns} FROM objects WHERE bucket = ? AND is_marker = 0"
         if prefix and prefix > start_after:
             sql += " AND key >= ?"
@@ -670,7 +581,7 @@ class SqliteMetaStore:
                 args.append(upper)
         sql += " ORDER BY key LIMIT ?"
         args.append(limit)
-        convert = _summary_from_row if summary else _object_from_row
+        convert = summary_from_row if summary else object_from_row
         return [convert(row) for row in self._r.execute(sql, args)]
 
     async def read_inline(self, blob_id: str) -> bytes | None:
@@ -694,8 +605,8 @@ class SqliteMetaStore:
                     record.initiated,
                     record.owner_id,
                     record.storage_class,
-                    _dumps(record.headers),
-                    _dumps(record.extra),
+                    dumps(record.headers),
+                    dumps(record.extra),
                 ),
             )
 
@@ -707,7 +618,7 @@ class SqliteMetaStore:
             "FROM uploads WHERE upload_id = ?",
             (upload_id,),
         ).fetchone()
-        return _upload_from_row(row) if row else None
+        return upload_from_row(row) if row else None
 
     async def put_part(self, part: PartRecord, inline_data: bytes | None = None) -> None:
         def op(c: sqlite3.Connection) -> None:
@@ -736,8 +647,8 @@ class SqliteMetaStore:
                     part.size,
                     part.etag,
                     part.last_modified,
-                    _dumps([seg.blob_id, seg.size, 1 if seg.inline else 0]),
-                    _dumps(part.extra),
+                    dumps([seg.blob_id, seg.size, 1 if seg.inline else 0]),
+                    dumps(part.extra),
                 ),
             )
             if old:
@@ -752,7 +663,7 @@ class SqliteMetaStore:
             "FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
             (upload_id, after_part, limit),
         )
-        return [_part_from_row(row) for row in rows]
+        return [part_from_row(row) for row in rows]
 
     async def list_uploads(
         self, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, limit: int
@@ -771,7 +682,7 @@ class SqliteMetaStore:
                 args.append(upper)
         sql += " ORDER BY key, upload_id LIMIT ?"
         args.append(limit)
-        return [_upload_from_row(row) for row in self._r.execute(sql, args)]
+        return [upload_from_row(row) for row in self._r.execute(sql, args)]
 
     async def complete_upload(
         self,

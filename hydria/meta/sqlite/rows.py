@@ -1,0 +1,109 @@
+"""How records map to SQLite rows: column lists, JSON columns, row -> record conversions.
+
+``objects`` and ``versions`` share one row shape (``ROW_COLUMNS``), so a version moves between
+them with ``INSERT ... SELECT``. Version ids: see ``hydria.model.versions``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hydria.meta.store import ObjectRecord, PartRecord, Segment, UploadRecord
+from hydria.model.versions import NULL_VERSION, version_seq
+
+VERSION_COLUMNS = "version_id, seq, is_marker"
+SUMMARY_COLUMNS = (
+    f"bucket, key, size, etag, last_modified, owner_id, storage_class, extra, {VERSION_COLUMNS}"
+)
+OBJECT_COLUMNS = (
+    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
+    f"part_sizes, extra, {VERSION_COLUMNS}"
+)
+ROW_COLUMNS = (
+    "bucket, key, size, etag, last_modified, owner_id, storage_class, headers, segments, "
+    f"inline_blob, part_sizes, extra, {VERSION_COLUMNS}"
+)
+"""Every stored column: what moves between ``objects`` and ``versions``."""
+
+NULL_VERSION_SQL = "(version_id IS NULL OR version_id = 'null')"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def segments_to_json(segments: list[Segment]) -> str:
+    return dumps([[s.blob_id, s.size, 1 if s.inline else 0] for s in segments])
+
+
+def segments_from_json(text: str) -> list[Segment]:
+    return [Segment(b, n, bool(i)) for b, n, i in json.loads(text)]
+
+
+def object_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
+    # The first seven columns are ObjectRecord's first seven fields, in order.
+    return ObjectRecord(
+        *row[:7],
+        headers=json.loads(row[7]),
+        segments=segments_from_json(row[8]),
+        part_sizes=json.loads(row[9]) if row[9] else None,
+        extra=json.loads(row[10]) if row[10] != "{}" else {},
+        version_id=row[11],
+        seq=row[12],
+        is_marker=bool(row[13]),
+        is_latest=is_latest,
+    )
+
+
+def summary_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
+    return ObjectRecord(
+        *row[:7],
+        extra=json.loads(row[7]) if row[7] != "{}" else {},
+        version_id=row[8],
+        seq=row[9],
+        is_marker=bool(row[10]),
+        is_latest=is_latest,
+    )
+
+
+def is_null_version(version_id: str | None) -> bool:
+    return version_id is None or version_id == NULL_VERSION
+
+
+def names_version(stored: str | None, requested: str) -> bool:
+    """Whether a row's version id is the one a request names ("null" names the null version)."""
+    return is_null_version(stored) if requested == NULL_VERSION else stored == requested
+
+
+def version_filter(version_id: str) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (and its arguments) selecting one version of a key in ``versions``."""
+    if version_id == NULL_VERSION:
+        return NULL_VERSION_SQL, ()
+    return "seq = ? AND version_id = ?", (version_seq(version_id), version_id)
+
+
+def upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
+    return UploadRecord(
+        upload_id=row[0],
+        bucket=row[1],
+        key=row[2],
+        initiated=row[3],
+        owner_id=row[4],
+        storage_class=row[5],
+        headers=json.loads(row[6]),
+        extra=json.loads(row[7]),
+    )
+
+
+def part_from_row(row: tuple[Any, ...]) -> PartRecord:
+    seg = json.loads(row[5])
+    return PartRecord(
+        upload_id=row[0],
+        part_number=row[1],
+        size=row[2],
+        etag=row[3],
+        last_modified=row[4],
+        segment=Segment(seg[0], seg[1], bool(seg[2])),
+        extra=json.loads(row[6]),
+    )
