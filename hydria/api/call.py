@@ -49,6 +49,14 @@ class Call:
         """The request body stream, decoded and verified as the authentication requires."""
         return open_body(self.request, self.auth, **kw)
 
+    def sends_digest(self) -> bool:
+        """Whether the request carries Content-MD5 or an x-amz-checksum-* value, as S3 requires
+        of some configuration documents (DeleteObjects, PutBucketTagging)."""
+        headers = self.request.headers
+        return "content-md5" in headers or any(
+            name.startswith("x-amz-checksum-") for name, _ in headers.items()
+        )
+
     async def read_xml_body(self, limit: int = 2 * 1024 * 1024) -> bytes:
         return await self.body().read_all(limit)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 from hydria.errors import S3Error
-from hydria.meta.store import NoSuchBucket, ObjectRecord
+from hydria.meta.store import MetaError, ObjectRecord
 from hydria.model.tags import Tag, stored_tags, to_stored
-from hydria.service.context import ServiceContext
+from hydria.service.context import ServiceContext, write_error
 from hydria.service.objects import version_headers
 
 BUCKET_CONFIG = "tagging"
@@ -60,8 +60,8 @@ async def set_object_tags(
         record = await ctx.meta.update_object_extra(
             bucket, key, version_id, {"tags": to_stored(tags)}
         )
-    except NoSuchBucket:
-        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    except MetaError as exc:
+        raise write_error(exc, bucket=bucket, key=key) from None
     if record is None:
         raise await _absent(ctx, bucket, key, version_id, method)
     return record
@@ -81,5 +81,5 @@ async def set_bucket_tags(ctx: ServiceContext, bucket: str, tags: list[Tag]) -> 
     body = json.dumps([[k, v] for k, v in tags]) if tags else None
     try:
         await ctx.meta.put_bucket_config(bucket, BUCKET_CONFIG, body)
-    except NoSuchBucket:
-        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    except MetaError as exc:
+        raise write_error(exc, bucket=bucket) from None

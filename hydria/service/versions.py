@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hydria.errors import S3Error
-from hydria.meta.store import NoSuchBucket, ObjectRecord
+from hydria.meta.store import MetaError, ObjectRecord
 from hydria.model.versions import NULL_VERSION
-from hydria.service.context import ServiceContext
+from hydria.service.context import ServiceContext, write_error
 from hydria.service.listing import resumes_past_prefix, roll_up
 
 
 async def set_versioning(ctx: ServiceContext, bucket: str, status: str) -> None:
     try:
         await ctx.meta.set_bucket_versioning(bucket, status)
-    except NoSuchBucket:
-        raise S3Error("NoSuchBucket", BucketName=bucket) from None
+    except MetaError as exc:
+        raise write_error(exc, bucket=bucket) from None
 
 
 @dataclass

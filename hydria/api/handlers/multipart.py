@@ -26,7 +26,6 @@ from hydria.errors import S3Error
 from hydria.meta.store import UploadRecord
 from hydria.model.names import check_key
 from hydria.model.objects import parse_range
-from hydria.model.versions import check_version_id
 from hydria.service import multipart as svc
 from hydria.service import multipart_checksums as checks
 from hydria.service import objects as objects_svc
@@ -108,8 +107,6 @@ async def upload_part_copy(call: Call) -> Response:
     upload_id = call.query["uploadId"]
     upload = await svc.require_upload(call.services, call.bucket, call.key, upload_id)
     src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
-    if version is not None:
-        check_version_id(version)
     check_key(src_key)
     source = await objects_svc.find_object(
         call.services, src_bucket, src_key, version, with_inline=True, copy_source=True

@@ -51,13 +51,18 @@ def upload_metadata(call: Call) -> tuple[dict[str, str], str]:
     return headers, storage_class
 
 
+def if_match_etag(call: Call) -> str | None:
+    """If-Match on a write: the ETag it names, quotes removed."""
+    if_match = call.header("if-match")
+    return if_match.strip().strip('"') if if_match else None
+
+
 def write_conditions(call: Call) -> tuple[bool, str | None]:
     """If-None-Match: * and If-Match: <etag> on writes."""
     none_match = call.header("if-none-match")
     if none_match is not None and none_match.strip() != "*":
         raise not_implemented()
-    if_match = call.header("if-match")
-    return none_match is not None, (if_match.strip().strip('"') if if_match else None)
+    return none_match is not None, if_match_etag(call)
 
 
 def header_tags(call: Call) -> list[Tag]:
@@ -178,23 +183,19 @@ def requested_version(call: Call) -> str | None:
 
 async def delete_object(call: Call) -> Response:
     version_id = requested_version(call)
-    if_match = call.header("if-match")
     gone = await svc.delete_object(
         call.services,
         call.bucket,
         call.key,
         version_id,
         owner_id=call.owner_id,
-        if_match_etag=if_match.strip().strip('"') if if_match else None,
+        if_match_etag=if_match_etag(call),
     )
     return Response(status=204, headers=svc.delete_result_headers(version_id, gone))
 
 
 async def delete_objects(call: Call) -> Response:
-    has_digest = "content-md5" in call.request.headers or any(
-        name.startswith("x-amz-checksum-") for name, _ in call.request.headers.items()
-    )
-    if not has_digest:
+    if not call.sends_digest():
         raise S3Error("InvalidRequest", "Missing required header for this request: Content-Md5")
     root = parse_xml(await call.read_xml_body(), "Delete")
     quiet = (child_text(root, "Quiet") or "").strip().lower() == "true"
@@ -242,7 +243,8 @@ async def _delete_one(call: Call, key: str, version_id: str | None, quiet: bool)
 
 
 def parse_copy_source(value: str) -> tuple[str, str, str | None]:
-    """(bucket, key, version id) from x-amz-copy-source: '/bucket/key?versionId=...'."""
+    """(bucket, key, version id) from x-amz-copy-source: '/bucket/key?versionId=...'; a
+    malformed version id is InvalidArgument."""
     source, _, query = value.partition("?")
     source = unquote(source)
     if source.startswith("/"):
@@ -254,36 +256,26 @@ def parse_copy_source(value: str) -> tuple[str, str, str | None]:
         )
     version = None
     if query.startswith("versionId="):
-        version = unquote(query[len("versionId=") :])
+        version = check_version_id(unquote(query[len("versionId=") :]))
     return bucket, key, version
 
 
-def copy_tagging_directive(call: Call) -> str:
-    """x-amz-tagging-directive: COPY (the source's tags, the default) or REPLACE."""
-    directive = (call.header("x-amz-tagging-directive") or "COPY").upper()
+def copy_directive(call: Call, kind: str) -> str:
+    """x-amz-metadata-directive / x-amz-tagging-directive: COPY (the source's, the default) or
+    REPLACE (the request's)."""
+    header = f"x-amz-{kind}-directive"
+    directive = (call.header(header) or "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
-        raise S3Error(
-            "InvalidArgument",
-            "Unknown tagging directive.",
-            ArgumentName="x-amz-tagging-directive",
-        )
+        raise S3Error("InvalidArgument", f"Unknown {kind} directive.", ArgumentName=header)
     return directive
 
 
 async def copy_object(call: Call) -> Response:
     refuse_unsupported_headers(call)
     src_bucket, src_key, version = parse_copy_source(call.header("x-amz-copy-source") or "")
-    if version is not None:
-        check_version_id(version)
     check_key(src_key)
-    directive = (call.header("x-amz-metadata-directive") or "COPY").upper()
-    if directive not in ("COPY", "REPLACE"):
-        raise S3Error(
-            "InvalidArgument",
-            "Unknown metadata directive.",
-            ArgumentName="x-amz-metadata-directive",
-        )
-    replace_tags = copy_tagging_directive(call) == "REPLACE"
+    directive = copy_directive(call, "metadata")
+    replace_tags = copy_directive(call, "tagging") == "REPLACE"
     new_tags = header_tags(call) if replace_tags else []
     services = call.services
     source = await svc.find_object(

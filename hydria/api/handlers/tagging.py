@@ -10,6 +10,7 @@ from hydria.api.xml.render import document, element
 from hydria.errors import S3Error
 from hydria.model.tags import Kind, Tag, tags_from_document
 from hydria.service import tagging as svc
+from hydria.service.objects import version_headers
 
 
 def tagging_document(tags: list[Tag]) -> bytes:
@@ -21,16 +22,12 @@ async def _read_tags(call: Call, kind: Kind) -> list[Tag]:
     return tags_from_document(parse_xml(await call.read_xml_body(), "Tagging"), kind)
 
 
-def _version_header(version_id: str | None) -> list[tuple[str, str]]:
-    return [("x-amz-version-id", version_id)] if version_id is not None else []
-
-
 async def get_object_tagging(call: Call) -> Response:
     record, tags = await svc.get_object_tags(
         call.services, call.bucket, call.key, requested_version(call)
     )
     response = xml_response(tagging_document(tags))
-    response.headers.extend(_version_header(record.version_id))
+    response.headers.extend(version_headers(record))
     return response
 
 
@@ -40,14 +37,14 @@ async def put_object_tagging(call: Call) -> Response:
     record = await svc.set_object_tags(
         call.services, call.bucket, call.key, version_id, tags, method="PUT"
     )
-    return Response(headers=_version_header(record.version_id))
+    return Response(headers=version_headers(record))
 
 
 async def delete_object_tagging(call: Call) -> Response:
     record = await svc.set_object_tags(
         call.services, call.bucket, call.key, requested_version(call), [], method="DELETE"
     )
-    return Response(status=204, headers=_version_header(record.version_id))
+    return Response(status=204, headers=version_headers(record))
 
 
 async def get_bucket_tagging(call: Call) -> Response:
@@ -57,10 +54,7 @@ async def get_bucket_tagging(call: Call) -> Response:
 
 async def put_bucket_tagging(call: Call) -> Response:
     # S3 wants a digest of this document (not of PutObjectTagging's).
-    headers = call.request.headers
-    if "content-md5" not in headers and not any(
-        name.startswith("x-amz-checksum-") for name, _ in headers.items()
-    ):
+    if not call.sends_digest():
         raise S3Error(
             "InvalidRequest",
             "Missing required header for this request: Content-MD5 OR x-amz-checksum-*",
