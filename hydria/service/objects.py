@@ -252,18 +252,11 @@ class ObjectReader:
             self._first_fd = None
 
 
-async def open_object(
-    ctx: ServiceContext,
-    bucket: str,
-    key: str,
-    byte_range: ByteRange | None,
-    record_and_inline: tuple[ObjectRecord, bytes | None] | None = None,
+def open_object(
+    ctx: ServiceContext, found: tuple[ObjectRecord, bytes | None], byte_range: ByteRange | None
 ) -> ObjectReader:
-    """Resolve an object and open its first blob now, so a later reclaim cannot race the read."""
-    found = record_and_inline or await ctx.meta.get_object_with_inline(bucket, key)
-    if found is None:
-        await ctx.require_bucket(bucket)
-        raise S3Error("NoSuchKey", Key=key)
+    """A reader for a version ``find_object`` returned, its first blob opened now so that a
+    later reclaim cannot race the read."""
     record, inline = found
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, record.size)
     reader = ObjectReader(record, start, length, inline, ctx)

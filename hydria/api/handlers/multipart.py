@@ -130,7 +130,7 @@ async def upload_part_copy(call: Call) -> Response:
                 ArgumentValue=raw_range,
             )
     length = byte_range.length if byte_range else record.size
-    reader = await objects_svc.open_object(call.services, src_bucket, src_key, byte_range, source)
+    reader = objects_svc.open_object(call.services, source, byte_range)
     stream = reader.stream()
     checksums = None
     rule = checks.upload_checksum(upload)

@@ -167,7 +167,7 @@ async def get_object(call: Call, *, head: bool = False) -> Response:
         # Small objects came with their record: answer in one message, no stream.
         start = byte_range.start if byte_range else 0
         return Response(status=status, headers=headers, body=inline[start : start + length])
-    reader = await svc.open_object(services, call.bucket, call.key, byte_range, found)
+    reader = svc.open_object(services, found, byte_range)
     return Response(status=status, headers=headers, stream=reader.stream(), content_length=length)
 
 
@@ -310,7 +310,7 @@ async def copy_object(call: Call) -> Response:
             "or encryption attributes.",
         )
     await services.require_bucket(call.bucket)
-    reader = await svc.open_object(services, src_bucket, src_key, None, source)
+    reader = svc.open_object(services, source, None)
     try:
         new = await svc.put_object(
             services,
