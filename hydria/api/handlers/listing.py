@@ -52,12 +52,27 @@ def _contents(rec: ObjectRecord, enc, with_owner: bool) -> str:  # type: ignore[
     )
 
 
+def common_prefixes_xml(prefixes: list[str], enc) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in prefixes]
+
+
+def page_tail(  # type: ignore[no-untyped-def]
+    call: Call, enc, max_keys: int, delimiter: str, truncated: bool
+) -> list[str]:
+    """MaxKeys, Delimiter, EncodingType and IsTruncated, in the order ListObjects (v1) and
+    ListObjectVersions give them."""
+    tail = [element("MaxKeys", max_keys)]
+    if delimiter:
+        tail.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+    if "encoding-type" in call.query:
+        tail.append(element("EncodingType", "url"))
+    tail.append(element("IsTruncated", "true" if truncated else "false"))
+    return tail
+
+
 def _page_xml(page: ListPage, enc, with_owner: bool) -> list[str]:  # type: ignore[no-untyped-def]
     parts = [_contents(rec, enc, with_owner) for rec in page.contents]
-    parts.extend(
-        f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in page.common_prefixes
-    )
-    return parts
+    return parts + common_prefixes_xml(page.common_prefixes, enc)
 
 
 async def list_objects(call: Call) -> Response:
@@ -81,12 +96,7 @@ async def list_objects(call: Call) -> Response:
     ]
     if page.is_truncated and delimiter:
         head.append(f"<NextMarker>{enc(page.last)}</NextMarker>")
-    head.append(element("MaxKeys", max_keys))
-    if delimiter:
-        head.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
-    if "encoding-type" in call.query:
-        head.append(element("EncodingType", "url"))
-    head.append(element("IsTruncated", "true" if page.is_truncated else "false"))
+    head += page_tail(call, enc, max_keys, delimiter, page.is_truncated)
     return xml_response(document("ListBucketResult", head + _page_xml(page, enc, True)))
 
 

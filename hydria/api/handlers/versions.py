@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hydria.api.call import Call
-from hydria.api.handlers.listing import encoder, max_keys_param
+from hydria.api.handlers.listing import common_prefixes_xml, encoder, max_keys_param, page_tail
 from hydria.api.handlers.service import owner_xml
 from hydria.api.response import Response, xml_response
 from hydria.api.xml.parse import child_text, parse_xml
@@ -88,14 +88,7 @@ async def list_object_versions(call: Call) -> Response:
         head.append(f"<NextKeyMarker>{enc(page.next_key_marker)}</NextKeyMarker>")
         if page.next_version_id_marker is not None:
             head.append(element("NextVersionIdMarker", page.next_version_id_marker))
-    head.append(element("MaxKeys", max_keys))
-    if delimiter:
-        head.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
-    if "encoding-type" in call.query:
-        head.append(element("EncodingType", "url"))
-    head.append(element("IsTruncated", "true" if page.is_truncated else "false"))
+    head += page_tail(call, enc, max_keys, delimiter, page.is_truncated)
     body = [_entry_xml(rec, enc) for rec in page.entries]
-    body.extend(
-        f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in page.common_prefixes
-    )
+    body += common_prefixes_xml(page.common_prefixes, enc)
     return xml_response(document("ListVersionsResult", head + body))
