@@ -10,7 +10,7 @@
 #             (16 concurrent 1 GiB PUTs while bench/rss.py samples the server's memory)
 #   unpinned  the same with the default worker count (one per core), nothing pinned
 #   objmodel  pinned server: s3bench small (put-small, get-small, head) on an unversioned and a
-#             versioned bucket, alternating OBJMODEL_ROUNDS rounds; bench/objmodel.py versions
+#             versioned bucket, alternating OBJMODEL_ROUNDS rounds (OBJMODEL_OPS picks the ops); bench/objmodel.py versions
 #             (ListObjectVersions over OBJMODEL_VERSIONS versions) and checksums (one-stream
 #             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm); OBJMODEL_PHASES picks
 #             among "small versions checksums" (default: all three)
@@ -112,7 +112,7 @@ objmodel_mode() {
         log "objmodel round $round: $bucket"
         S3B_TIMEOUT=900 s3b --endpoint "$ep" --bucket "$bucket" --label "objmodel-$bucket" \
           --json-out "$out" --cpus 1 --server-pid "$spid" -d "$DURATION" -c "$CONCURRENCY" \
-          -n "$OBJECTS" -s "$SIZE" --no-cleanup put-small get-small head | grep -v '^{' || true
+          -n "$OBJECTS" -s "$SIZE" --no-cleanup ${OBJMODEL_OPS:-put-small get-small head} | grep -v '^{' || true
       done
     done
   fi

@@ -9,7 +9,6 @@ commit, so a bad upload stores nothing. Data is durable before the commit that m
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from hydria.model.tags import Tag, to_stored
 from hydria.model.versions import NULL_VERSION
 from hydria.service.context import ServiceContext, write_error
 from hydria.util.httpdate import http_date
+from hydria.util.ids import ordered_id
 
 
 @dataclass
@@ -66,7 +66,7 @@ async def receive_bytes(
         if writer is None:
             data = bytes(buffer)
             return StoredBytes(
-                Segment(uuid.uuid4().hex, len(data), inline=True),
+                Segment(ordered_id(), len(data), inline=True),
                 hashlib.md5(data).hexdigest(),
                 data,
             )
