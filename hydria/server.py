@@ -11,10 +11,12 @@ from hydria.config import Settings, load_settings
 from hydria.credentials import load_root_credential
 from hydria.meta.sqlite.store import SqliteMetaStore
 from hydria.service.context import ServiceContext
+from hydria.util.malloc import tune_malloc
 from hydria.workers.reclaim import ReclaimWorker
 
 
 def build_app(settings: Settings) -> S3App:
+    tune_malloc()  # per process: every worker builds its own app
     meta = SqliteMetaStore(settings.meta_path, max_batch=settings.group_commit_max)
     meta.grace_seconds = settings.orphan_grace_seconds
     blobs = LocalBlobStore(settings.blob_dir)

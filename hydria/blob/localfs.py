@@ -16,9 +16,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from hydria.blob.writeback import start_writeback
 from hydria.errors import HydriaError
 
 WRITE_BATCH = 1024 * 1024
+WRITEBACK_STEP = 8 * 1024 * 1024
 _IOV_MAX = 1024
 READ_CHUNK = 1024 * 1024
 
@@ -69,12 +71,18 @@ class LocalBlobWriter:
         self._buffered = 0
         self._pending: asyncio.Future[None] | None = None
         self._closed = False
+        self._written = 0  # bytes on the file (the executor thread's view)
+        self._writeback_from = 0  # start of the range not yet handed to writeback
 
     def _flush_sync(self, chunks: list[bytes]) -> None:
         if self._md5 is not None:
             for chunk in chunks:
                 self._md5.update(chunk)
         _write_all(self._fd, chunks)
+        self._written += sum(len(c) for c in chunks)
+        if self._written - self._writeback_from >= WRITEBACK_STEP:
+            start_writeback(self._fd, self._writeback_from, self._written - self._writeback_from)
+            self._writeback_from = self._written
 
     async def _flush(self) -> None:
         if self._pending is not None:

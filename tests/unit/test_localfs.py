@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from hydria.blob.localfs import READ_CHUNK, WRITE_BATCH, BlobMissing, LocalBlobStore
+from hydria.blob.localfs import (
+    READ_CHUNK,
+    WRITE_BATCH,
+    WRITEBACK_STEP,
+    BlobMissing,
+    LocalBlobStore,
+)
 
 MIB = 1024 * 1024
 
@@ -97,6 +103,22 @@ def test_many_small_and_large_writes_keep_bytes_in_order(store: LocalBlobStore) 
     chunks += [os.urandom(WRITE_BATCH), os.urandom(1), os.urandom(3 * WRITE_BATCH + 5)]
     chunks += [os.urandom(rng.randint(1, 64)) for _ in range(2000)]
     chunks.append(os.urandom(WRITE_BATCH - 1))
+    data = b"".join(chunks)
+
+    blob_id, digest = asyncio.run(write_blob(store, chunks))
+    assert committed_path(store, blob_id).read_bytes() == data
+    assert digest == hashlib.md5(data).digest()
+
+
+def test_writes_across_several_early_writeback_ranges_keep_every_byte(
+    store: LocalBlobStore,
+) -> None:
+    """Early writeback (sync_file_range) of each range written must not disturb the bytes."""
+    rng = random.Random(5)
+    total = 2 * WRITEBACK_STEP + WRITEBACK_STEP // 3
+    chunks: list[bytes] = []
+    while sum(len(c) for c in chunks) < total:
+        chunks.append(os.urandom(rng.randint(1, 3 * MIB)))
     data = b"".join(chunks)
 
     blob_id, digest = asyncio.run(write_blob(store, chunks))

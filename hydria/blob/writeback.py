@@ -1,0 +1,45 @@
+"""Start the kernel's writeback of a file range early (Linux ``sync_file_range``).
+
+A blob is written into the page cache while its body arrives and fsynced once at the end. With
+a lot of free memory the kernel starts no writeback of its own during an upload, so without
+help the final fsync flushes the whole object while the request waits (about 1.8 s for 1 GiB
+on the benchmark machine). Asking for writeback of each range just written keeps the disk busy
+while the rest arrives, and the final fsync finds little left (0.1-0.2 s for the same file).
+The pages stay cached, so a read soon after still hits memory. Elsewhere this is a no-op and
+the final fsync does all the work, as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable
+
+from hydria.util.libc import libc
+
+_SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writeback of dirty pages, do not wait
+
+
+def _load() -> Callable[[int, int, int], None] | None:
+    if not hasattr(os, "sched_getaffinity"):  # not Linux
+        return None
+    fn = getattr(libc(), "sync_file_range", None)
+    if fn is None:
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+
+    def start_writeback(fd: int, offset: int, length: int) -> None:
+        # Advisory: a failure here changes nothing, the final fsync still decides durability.
+        fn(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+    return start_writeback
+
+
+_start = _load()
+
+
+def start_writeback(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to begin writing ``length`` bytes at ``offset`` of ``fd`` to disk."""
+    if _start is not None and length > 0:
+        _start(fd, offset, length)
