@@ -20,7 +20,7 @@ from hydria.blob.writeback import start_writeback
 from hydria.errors import HydriaError
 
 WRITE_BATCH = 1024 * 1024
-WRITEBACK_STEP = 8 * 1024 * 1024
+WRITEBACK_STEP = 32 * 1024 * 1024
 _IOV_MAX = 1024
 READ_CHUNK = 1024 * 1024
 

@@ -13,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hydria.blob.localfs import (
-    READ_CHUNK,
-    WRITE_BATCH,
-    WRITEBACK_STEP,
-    BlobMissing,
-    LocalBlobStore,
-)
+from hydria.blob import localfs
+from hydria.blob.localfs import READ_CHUNK, WRITE_BATCH, BlobMissing, LocalBlobStore
 
 MIB = 1024 * 1024
 
@@ -111,11 +106,20 @@ def test_many_small_and_large_writes_keep_bytes_in_order(store: LocalBlobStore) 
 
 
 def test_writes_across_several_early_writeback_ranges_keep_every_byte(
-    store: LocalBlobStore,
+    store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Early writeback (sync_file_range) of each range written must not disturb the bytes."""
+    monkeypatch.setattr(localfs, "WRITEBACK_STEP", 2 * MIB)
+    ranges: list[tuple[int, int]] = []
+    real = localfs.start_writeback
+
+    def recording(fd: int, offset: int, length: int) -> None:
+        ranges.append((offset, length))
+        real(fd, offset, length)
+
+    monkeypatch.setattr(localfs, "start_writeback", recording)
     rng = random.Random(5)
-    total = 2 * WRITEBACK_STEP + WRITEBACK_STEP // 3
+    total = 2 * localfs.WRITEBACK_STEP + localfs.WRITEBACK_STEP // 3
     chunks: list[bytes] = []
     while sum(len(c) for c in chunks) < total:
         chunks.append(os.urandom(rng.randint(1, 3 * MIB)))
@@ -124,6 +128,13 @@ def test_writes_across_several_early_writeback_ranges_keep_every_byte(
     blob_id, digest = asyncio.run(write_blob(store, chunks))
     assert committed_path(store, blob_id).read_bytes() == data
     assert digest == hashlib.md5(data).digest()
+    # Consecutive ranges from the start, each at least one step, none past the end.
+    assert len(ranges) >= 2
+    assert [offset for offset, _ in ranges] == [
+        sum(n for _, n in ranges[:i]) for i in range(len(ranges))
+    ]
+    assert all(n >= 2 * MIB for _, n in ranges)
+    assert sum(n for _, n in ranges) <= len(data)
 
 
 def test_reads_of_ranges_across_the_read_chunk_boundary(store: LocalBlobStore) -> None:
