@@ -12,7 +12,8 @@
 #   objmodel  pinned server: s3bench small (put-small, get-small, head) on an unversioned and a
 #             versioned bucket, alternating OBJMODEL_ROUNDS rounds (OBJMODEL_OPS picks the ops); bench/objmodel.py versions
 #             (ListObjectVersions over OBJMODEL_VERSIONS versions) and checksums (one-stream
-#             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm); OBJMODEL_PHASES picks
+#             OBJMODEL_SIZE PUT with each x-amz-checksum-* algorithm, OBJMODEL_CHECKSUM_ROUNDS
+#             rounds); OBJMODEL_PHASES picks
 #             among "small versions checksums" (default: all three)
 #   compare   bench/asgi_compare.sh: the app under uvicorn and under granian, one pinned worker
 #   profile   bench/profile.sh: py-spy during put-small, get-small, head and list (pinned)
@@ -124,7 +125,8 @@ objmodel_mode() {
   if [[ "$phases" == *" checksums "* ]]; then
     log "objmodel: checksums"
     timeout 1800 taskset -c 1 "$PY" "$BENCH/objmodel.py" checksums --endpoint "$ep" \
-      --size "${OBJMODEL_SIZE:-1GiB}" --json-out "$out" || log "checksums failed"
+      --size "${OBJMODEL_SIZE:-1GiB}" --rounds "${OBJMODEL_CHECKSUM_ROUNDS:-2}" --json-out "$out" \
+      || log "checksums failed"
   fi
   stop_server hydria-run
   [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$data"
