@@ -47,8 +47,11 @@ from hydria.meta.store import (
 from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
 
+READER_CACHE_KIB = 65536
+WRITER_CACHE_KIB = 8192
 
-def connect(path: Path) -> sqlite3.Connection:
+
+def connect(path: Path, cache_kib: int = READER_CACHE_KIB) -> sqlite3.Connection:
     """Open a connection with the settings every Hydria connection needs."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -56,7 +59,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("PRAGMA cache_size=-65536")
+    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     return conn
 
 
@@ -84,7 +87,9 @@ class SqliteMetaStore:
         self.migrate()
         self._reader = connect(self.path)
         self._writer = SqliteWriter(
-            lambda: connect(self.path), self._max_batch, lock_path=f"{self.path}.writer-lock"
+            lambda: connect(self.path, WRITER_CACHE_KIB),
+            self._max_batch,
+            lock_path=f"{self.path}.writer-lock",
         )
         self._writer.start()
 
