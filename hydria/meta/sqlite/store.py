@@ -48,6 +48,9 @@ from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
 
 READER_CACHE_KIB = 65536
+# The writer reads a few hot pages (the bucket row, the key's leaf) and writes most pages once;
+# a smaller cache measured faster for it (4 KiB PUTs on the store alone: 152-163 against
+# 196-201 us of CPU on a versioned bucket, no worse on an unversioned one).
 WRITER_CACHE_KIB = 8192
 
 
