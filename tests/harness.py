@@ -27,6 +27,17 @@ def _detach_but_die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def committed_blob_files(data_dir: Path) -> set[Path]:
+    """The server's committed blob files: everything under blobs/ except the tmp/ staging dir."""
+    root = data_dir / "blobs"
+    found = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        if Path(dirpath) == root and "tmp" in dirnames:
+            dirnames.remove("tmp")
+        found.update(Path(dirpath) / name for name in filenames)
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,35 +13,12 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-from harness import HydriaServer
+from harness import committed_blob_files as blob_files
 
 KIB = 1024
 MIB = 1024 * KIB
 FILE_SIZE = 100 * KIB  # above the 64 KiB inline threshold: stored as a blob file
 DEADLINE_SECONDS = 30
-
-
-@pytest.fixture
-def reclaiming(tmp_path):
-    srv = HydriaServer(
-        tmp_path / "data",
-        env={"HYDRIA_ORPHAN_GRACE_SECONDS": "1", "HYDRIA_GC_INTERVAL_SECONDS": "0.5"},
-    )
-    srv.start()
-    yield srv
-    srv.kill()
-
-
-def blob_files(data_dir: Path) -> set[Path]:
-    """Committed blob files: everything under blobs/ except the tmp/ staging directory."""
-    root = data_dir / "blobs"
-    found = set()
-    for dirpath, dirnames, filenames in os.walk(root):
-        if Path(dirpath) == root and "tmp" in dirnames:
-            dirnames.remove("tmp")
-        found.update(Path(dirpath) / name for name in filenames)
-    return found
 
 
 def tmp_files(data_dir: Path) -> set[Path]:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import HydriaServer
+from harness import HydriaServer, committed_blob_files
 from rawhttp import signed_request
 from versioning_helpers import (
     KIB,
@@ -632,24 +632,8 @@ def test_concurrent_puts_to_one_key_each_get_a_version(server, vbucket):
 # --- reclaim and restart --------------------------------------------------------------------
 
 
-@pytest.fixture
-def reclaiming(tmp_path):
-    srv = HydriaServer(
-        tmp_path / "data",
-        env={"HYDRIA_ORPHAN_GRACE_SECONDS": "1", "HYDRIA_GC_INTERVAL_SECONDS": "0.5"},
-    )
-    srv.start()
-    yield srv
-    srv.kill()
-
-
 def blob_file_count(srv: HydriaServer) -> int:
-    root = srv.data_dir / "blobs"
-    return sum(
-        len(files)
-        for dirpath, _, files in os.walk(root)
-        if os.path.relpath(dirpath, root).split(os.sep)[0] != "tmp"
-    )
+    return len(committed_blob_files(srv.data_dir))
 
 
 def test_noncurrent_versions_survive_reclaim_and_restart(reclaiming):
