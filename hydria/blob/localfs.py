@@ -74,12 +74,12 @@ class LocalBlobWriter:
         self._written = 0  # bytes on the file (the executor thread's view)
         self._writeback_from = 0  # start of the range not yet handed to writeback
 
-    def _flush_sync(self, chunks: list[bytes]) -> None:
+    def _flush_sync(self, chunks: list[bytes], size: int) -> None:
         if self._md5 is not None:
             for chunk in chunks:
                 self._md5.update(chunk)
         _write_all(self._fd, chunks)
-        self._written += sum(len(c) for c in chunks)
+        self._written += size
         if self._written - self._writeback_from >= WRITEBACK_STEP:
             start_writeback(self._fd, self._writeback_from, self._written - self._writeback_from)
             self._writeback_from = self._written
@@ -89,9 +89,10 @@ class LocalBlobWriter:
             await self._pending
             self._pending = None
         if self._chunks:
-            chunks, self._chunks, self._buffered = self._chunks, [], 0
+            chunks, size = self._chunks, self._buffered
+            self._chunks, self._buffered = [], 0
             loop = asyncio.get_running_loop()
-            self._pending = loop.run_in_executor(None, self._flush_sync, chunks)
+            self._pending = loop.run_in_executor(None, self._flush_sync, chunks, size)
 
     async def write(self, data: bytes) -> None:
         """Queue ``data`` (kept by reference, not copied); hashing and writing happen in batches."""

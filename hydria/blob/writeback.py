@@ -13,34 +13,21 @@ this is a no-op and the final fsync does all the work.
 from __future__ import annotations
 
 import ctypes
-import os
-from collections.abc import Callable
 
 from hydria.util.libc import libc
 
 _SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writeback of dirty pages, do not wait
 
-
-def _load() -> Callable[[int, int, int], None] | None:
-    if not hasattr(os, "sched_getaffinity"):  # not Linux
-        return None
-    fn = getattr(libc(), "sync_file_range", None)
-    if fn is None:
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-
-    def start_writeback(fd: int, offset: int, length: int) -> None:
-        # Advisory: a failure here changes nothing, the final fsync still decides durability.
-        fn(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
-
-    return start_writeback
-
-
-_start = _load()
+_sync_file_range = getattr(libc(), "sync_file_range", None)  # Linux only
+if _sync_file_range is not None:
+    _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    _sync_file_range.restype = ctypes.c_int
 
 
 def start_writeback(fd: int, offset: int, length: int) -> None:
-    """Ask the kernel to begin writing ``length`` bytes at ``offset`` of ``fd`` to disk."""
-    if _start is not None and length > 0:
-        _start(fd, offset, length)
+    """Ask the kernel to begin writing ``length`` bytes at ``offset`` of ``fd`` to disk.
+
+    Advisory: a failure here changes nothing, the final fsync still decides durability.
+    """
+    if _sync_file_range is not None and length > 0:
+        _sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
