@@ -47,8 +47,10 @@ class SqliteWriter:
         connect: Callable[[], sqlite3.Connection],
         max_batch: int,
         lock_path: str | None = None,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._connect = connect
+        self._on_commit = on_commit
         self._lock_path = lock_path
         self._max_batch = max(1, max_batch)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -161,6 +163,8 @@ class SqliteWriter:
         if conn.in_transaction:
             try:
                 conn.execute("COMMIT")
+                if self._on_commit is not None:
+                    self._on_commit()
             except sqlite3.Error as exc:
                 log.error("group commit failed: %s", exc)
                 if conn.in_transaction:
