@@ -93,15 +93,16 @@ class SqliteMetaStore:
     async def start(self) -> None:
         self.migrate()
         self._reader = connect(self.path)
-        self._checkpointer = Checkpointer(lambda: connect(self.path, CHECKPOINTER_CACHE_KIB))
-        self._checkpointer.start()
+        checkpointer = Checkpointer(lambda: connect(self.path, CHECKPOINTER_CACHE_KIB))
         self._writer = SqliteWriter(
             self._connect_writer,
             self._max_batch,
             lock_path=f"{self.path}.writer-lock",
-            on_commit=self._checkpointer.notify,
+            on_commit=checkpointer.notify,
         )
         self._writer.start()
+        checkpointer.start()
+        self._checkpointer = checkpointer
 
     def _connect_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, WRITER_CACHE_KIB)
