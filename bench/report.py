@@ -527,6 +527,32 @@ def _newest_objmodel_rows(r: Results) -> list[dict]:
     return list(newest.values())
 
 
+def _objmodel_rounds(r: Results) -> list[str]:
+    """Each round's pair (unversioned, then versioned, run back to back) and their ratio."""
+    out: list[str] = []
+    for scenario, op, what in (
+        ("put-small", "put", "PUT"),
+        ("get-small", "get", "GET"),
+        ("head", "head", "HEAD"),
+    ):
+        key = (scenario, op, 4 * KIB)
+        plain = r.by_label.get("objmodel-objm-plain", {}).get(key)
+        versioned = r.by_label.get("objmodel-objm-versioned", {}).get(key)
+        if not plain or not versioned or len(plain[1]) < 2:
+            continue
+        pairs = list(zip(plain[1], versioned[1], strict=False))
+        ratios = sorted(v["ops_per_s"] / p["ops_per_s"] - 1 for p, v in pairs)
+        text = ", ".join(
+            f"{p['ops_per_s']:,.0f} / {v['ops_per_s']:,.0f} ({(v['ops_per_s'] / p['ops_per_s'] - 1) * 100:+.1f}%)"
+            for p, v in pairs
+        )
+        out.append(
+            f"- {what}, every round (unversioned / versioned, in the order run): {text}; "
+            f"median {ratios[len(ratios) // 2] * 100:+.1f}%."
+        )
+    return [""] + out if out else []
+
+
 def objmodel_section(r: Results) -> list[str]:
     """Versioned vs unversioned small ops, ListObjectVersions, PUT cost per checksum."""
     out = [
@@ -556,6 +582,7 @@ def objmodel_section(r: Results) -> list[str]:
             f"| {what} | {cell(plain, r)} | {cpu_per_op(plain)} | {cell(versioned, r)} | "
             f"{cpu_per_op(versioned)} | {delta} |"
         )
+    out += _objmodel_rounds(r)
     rows = _newest_objmodel_rows(r)
     listing = [x for x in rows if x["scenario"] == "list-versions"]
     if listing:
