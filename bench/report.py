@@ -538,17 +538,25 @@ def _objmodel_rounds(r: Results) -> list[str]:
         key = (scenario, op, 4 * KIB)
         plain = r.by_label.get("objmodel-objm-plain", {}).get(key)
         versioned = r.by_label.get("objmodel-objm-versioned", {}).get(key)
-        if not plain or not versioned or len(plain[1]) < 2:
+        # Pairs only from one run (same results file) with a round of each bucket every time.
+        if (
+            not plain
+            or not versioned
+            or plain[0] != versioned[0]
+            or len(plain[1]) != len(versioned[1])
+        ):
             continue
-        pairs = list(zip(plain[1], versioned[1], strict=False))
-        ratios = sorted(v["ops_per_s"] / p["ops_per_s"] - 1 for p, v in pairs)
+        pairs = [(p, v) for p, v in zip(plain[1], versioned[1], strict=True) if p["ops_per_s"] > 0]
+        if len(pairs) < 2:
+            continue
+        ratios = [v["ops_per_s"] / p["ops_per_s"] - 1 for p, v in pairs]
         text = ", ".join(
-            f"{p['ops_per_s']:,.0f} / {v['ops_per_s']:,.0f} ({(v['ops_per_s'] / p['ops_per_s'] - 1) * 100:+.1f}%)"
-            for p, v in pairs
+            f"{p['ops_per_s']:,.0f} / {v['ops_per_s']:,.0f} ({ratio * 100:+.1f}%)"
+            for (p, v), ratio in zip(pairs, ratios, strict=True)
         )
         out.append(
             f"- {what}, every round (unversioned / versioned, in the order run): {text}; "
-            f"median {ratios[len(ratios) // 2] * 100:+.1f}%."
+            f"median {statistics.median(ratios) * 100:+.1f}%."
         )
     return [""] + out if out else []
 

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from hydria.meta.sqlite.checkpointer import Checkpointer
-from hydria.meta.sqlite.store import SqliteMetaStore, connect
+from hydria.meta.sqlite.connection import connect, connect_writer
+from hydria.meta.sqlite.store import SqliteMetaStore
 from hydria.meta.store import BucketRecord, ObjectRecord, Segment
 from hydria.util.ids import ordered_id
 
@@ -75,6 +76,61 @@ def test_stop_returns_promptly_while_idle(tmp_path: Path) -> None:
     assert time.monotonic() - started < WAIT / 2
 
 
+def _record(key: str, size: int) -> ObjectRecord:
+    return ObjectRecord(
+        bucket="b",
+        key=key,
+        size=size,
+        etag="0" * 32,
+        last_modified=time.time(),
+        owner_id="owner",
+        segments=[Segment(ordered_id(), size, inline=True)],
+    )
+
+
+def test_writer_connection_cycles_the_wal_at_the_given_size(tmp_path: Path) -> None:
+    conn = connect_writer(tmp_path / "db.sqlite3", 123)
+    try:
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 123
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] == 123 * page_size
+    finally:
+        conn.close()
+
+
+def test_wal_stays_within_its_cycle_under_sustained_writes(tmp_path: Path) -> None:
+    """The background checkpoint alone never lets the WAL restart while writes keep coming."""
+    path = tmp_path / "meta.sqlite3"
+    wal = Path(f"{path}-wal")
+    cycle_pages, data = 64, os.urandom(16 * 1024)
+
+    async def scenario() -> int:
+        store = SqliteMetaStore(path, max_batch=8, wal_cycle_pages=cycle_pages)
+        await store.start()
+        largest = 0
+        try:
+            await store.create_bucket(BucketRecord("b", "owner", time.time(), "us-east-1"))
+
+            async def client(n: int) -> None:
+                for i in range(40):
+                    await store.put_object(_record(f"k{n}-{i}", len(data)), data)
+
+            writers = asyncio.gather(*(client(n) for n in range(16)))
+            while not writers.done():
+                largest = max(largest, wal.stat().st_size if wal.exists() else 0)
+                await asyncio.sleep(0.005)
+            await writers
+        finally:
+            await store.close()
+        return largest
+
+    largest = asyncio.run(scenario())
+    written = 16 * 40 * len(data)
+    # One cycle plus the batch that crossed it (8 writes of 5 pages) and headers, far below
+    # the 10 MiB written.
+    assert largest < (cycle_pages + 8 * 5 + 16) * 4120 < written / 4
+
+
 def test_store_writes_are_checkpointed_in_the_background(tmp_path: Path) -> None:
     path = tmp_path / "meta.sqlite3"
 
@@ -85,16 +141,7 @@ def test_store_writes_are_checkpointed_in_the_background(tmp_path: Path) -> None
             await store.create_bucket(BucketRecord("b", "owner", time.time(), "us-east-1"))
             data = os.urandom(64 * 1024)
             for i in range(32):
-                record = ObjectRecord(
-                    bucket="b",
-                    key=f"k{i}",
-                    size=len(data),
-                    etag="0" * 32,
-                    last_modified=time.time(),
-                    owner_id="owner",
-                    segments=[Segment(ordered_id(), len(data), inline=True)],
-                )
-                await store.put_object(record, data)
+                await store.put_object(_record(f"k{i}", len(data)), data)
             # 2 MiB of inline bytes, far below the writer's own checkpoint threshold.
             assert await asyncio.to_thread(_wait_for, lambda: os.path.getsize(path) >= 2 * BLOB)
         finally:

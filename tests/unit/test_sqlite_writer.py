@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hydria.meta.sqlite.store import connect
+from hydria.meta.sqlite.connection import connect
 from hydria.meta.sqlite.writer import SqliteWriter
 
 WAIT = 10.0
@@ -350,3 +350,43 @@ def test_start_raises_when_the_connection_cannot_open(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError, match="unable to open"):
         writer.start()
     writer.stop()
+
+
+def test_commit_listener_hears_each_successful_commit_only(db: Path) -> None:
+    heard: list[int] = []
+    traced = Traced(db)
+
+    def failing(conn: sqlite3.Connection) -> None:
+        raise ValueError("nothing to commit")
+
+    async def main() -> None:
+        writer = SqliteWriter(traced, 256, on_commit=lambda: heard.append(traced.count("COMMIT")))
+        writer.start()
+        try:
+            assert await writer.submit(insert(1)) == 1
+            with pytest.raises(ValueError):
+                await writer.submit(failing)  # rolled back to its savepoint; COMMIT still runs
+            assert await writer.submit(insert(2)) == 2
+        finally:
+            writer.stop()
+
+    asyncio.run(main())
+    assert heard == [1, 2, 3]
+    assert rows(db) == [1, 2]
+
+
+def test_a_failing_commit_listener_fails_no_write(db: Path) -> None:
+    def listener() -> None:
+        raise RuntimeError("listener broken")
+
+    async def main() -> None:
+        writer = SqliteWriter(Traced(db), 256, on_commit=listener)
+        writer.start()
+        try:
+            assert await asyncio.wait_for(writer.submit(insert(1)), WAIT) == 1
+            assert await asyncio.wait_for(writer.submit(insert(2)), WAIT) == 2
+        finally:
+            writer.stop()
+
+    asyncio.run(main())
+    assert rows(db) == [1, 2]

@@ -1,10 +1,14 @@
-"""Background WAL checkpoints, so the writer never waits on the database file's fsync.
+"""Background WAL checkpoints, so the writer rarely waits on the database file's fsync.
 
-By default SQLite checkpoints inside the COMMIT that crosses ``wal_autocheckpoint`` pages: the
-writer copies the WAL's pages into the database file and fsyncs it while every queued write
-waits. Here the writer's automatic checkpoint is pushed far out (a safety net) and a thread
-with its own connection runs PASSIVE checkpoints, which copy what is committed without blocking
-the writer, at most every ``interval`` seconds while writes keep coming.
+By default SQLite checkpoints inside the COMMIT that crosses ``wal_autocheckpoint`` pages (1,000):
+the writer copies the WAL's pages into the database file and fsyncs it while every queued write
+waits. Here a thread with its own connection runs PASSIVE checkpoints, which copy what is
+committed without blocking the writer, at most every ``interval`` seconds while writes keep
+coming. SQLite starts the WAL over only when a write begins with every frame copied, which
+under sustained writes a background checkpoint never quite achieves; so the writer keeps its
+own automatic checkpoint at ``WRITER_AUTOCHECKPOINT_PAGES``: the WAL cycles within that size,
+and the writer's checkpoint finds all but the newest frames already copied (one database fsync
+per cycle instead of one per 1,000 pages).
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("hydria.meta.sqlite")
 
-# The writer's own automatic checkpoint, only reached if the background one falls behind.
+# The WAL's cycle under sustained writes (64 MiB of 4 KiB pages); measured a little faster for
+# versioned PUTs than 4,000 pages.
 WRITER_AUTOCHECKPOINT_PAGES = 16384
 CHECKPOINT_INTERVAL = 0.1
+WARNING_INTERVAL = 60.0
 
 
 class Checkpointer:
@@ -32,6 +39,7 @@ class Checkpointer:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_warning = -WARNING_INTERVAL
 
     def start(self) -> None:
         conn = self._connect()
@@ -63,9 +71,12 @@ class Checkpointer:
         finally:
             conn.close()
 
-    @staticmethod
-    def checkpoint(conn: sqlite3.Connection) -> None:
+    def checkpoint(self, conn: sqlite3.Connection) -> None:
+        """One PASSIVE checkpoint; another process holding the checkpoint lock is not an error."""
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.Error as exc:  # another process checkpointing, a busy reader: next time
-            log.debug("background checkpoint skipped: %s", exc)
+        except sqlite3.Error as exc:  # disk full, I/O error: say so, at most once a minute
+            now = time.monotonic()
+            if now - self._last_warning >= WARNING_INTERVAL:
+                self._last_warning = now
+                log.warning("background checkpoint failed: %s", exc)

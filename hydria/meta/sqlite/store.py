@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hydria.meta.sqlite.checkpointer import WRITER_AUTOCHECKPOINT_PAGES, Checkpointer
+from hydria.meta.sqlite.connection import CHECKPOINTER_CACHE_KIB, connect, connect_writer
 from hydria.meta.sqlite.rows import (
     NULL_VERSION_SQL,
     OBJECT_COLUMNS,
@@ -48,33 +49,21 @@ from hydria.meta.store import (
 from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
 
-READER_CACHE_KIB = 65536
-# The writer reads a few hot pages (the bucket row, the key's leaf) and writes most pages once;
-# a smaller cache measured faster for it (4 KiB PUTs on the store alone: 152-163 against
-# 196-201 us of CPU on a versioned bucket, no worse on an unversioned one).
-WRITER_CACHE_KIB = 8192
-# The checkpointer reads WAL frames, not the b-trees: it needs almost no cache.
-CHECKPOINTER_CACHE_KIB = 1024
-
-
-def connect(path: Path, cache_kib: int = READER_CACHE_KIB) -> sqlite3.Connection:
-    """Open a connection with the settings every Hydria connection needs."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # FULL: a commit is fsynced before it returns, so a 2xx survives power loss.
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
-    return conn
-
 
 class SqliteMetaStore:
     """MetaStore on one SQLite database file."""
 
-    def __init__(self, path: Path, *, max_batch: int = 256, inline_grace: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_batch: int = 256,
+        inline_grace: float = 60.0,
+        wal_cycle_pages: int = WRITER_AUTOCHECKPOINT_PAGES,
+    ) -> None:
         self.path = Path(path)
         self._max_batch = max_batch
+        self._wal_cycle_pages = wal_cycle_pages
         self._reader: sqlite3.Connection | None = None
         self._writer: SqliteWriter | None = None
         self._checkpointer: Checkpointer | None = None
@@ -101,13 +90,15 @@ class SqliteMetaStore:
             on_commit=checkpointer.notify,
         )
         self._writer.start()
-        checkpointer.start()
+        try:
+            checkpointer.start()
+        except BaseException:
+            await self.close()
+            raise
         self._checkpointer = checkpointer
 
     def _connect_writer(self) -> sqlite3.Connection:
-        conn = connect(self.path, WRITER_CACHE_KIB)
-        conn.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
-        return conn
+        return connect_writer(self.path, self._wal_cycle_pages)
 
     async def close(self) -> None:
         if self._writer is not None:

@@ -133,6 +133,15 @@ class SqliteWriter:
             if stop_after:
                 return
 
+    def _notify_commit(self) -> None:
+        """Tell the listener (the checkpointer) of a commit; its failure fails no write."""
+        if self._on_commit is None:
+            return
+        try:
+            self._on_commit()
+        except Exception:
+            log.exception("commit listener failed")
+
     def _execute_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[tuple[Any, Any, Any, BaseException | None]] = []
         # Outcomes inside the open transaction: final only once COMMIT succeeds.
@@ -163,8 +172,6 @@ class SqliteWriter:
         if conn.in_transaction:
             try:
                 conn.execute("COMMIT")
-                if self._on_commit is not None:
-                    self._on_commit()
             except sqlite3.Error as exc:
                 log.error("group commit failed: %s", exc)
                 if conn.in_transaction:
@@ -173,6 +180,8 @@ class SqliteWriter:
                     except sqlite3.Error:
                         pass
                 pending = [(fut, loop, None, exc) for fut, loop, _, _ in pending]
+            else:
+                self._notify_commit()
         outcomes.extend(pending)
         # One wake-up per event loop for the whole batch, not one per write.
         by_loop: dict[Any, list[tuple[Any, Any, BaseException | None]]] = {}
