@@ -374,6 +374,14 @@ def profile_section(r: Results) -> list[str]:
     return out
 
 
+# The small operations the object-model phase runs on both buckets: scenario, op, label.
+OBJMODEL_SMALL_OPS = (
+    ("put-small", "put", "PUT"),
+    ("get-small", "get", "GET"),
+    ("head", "head", "HEAD"),
+)
+
+
 def _newest_objmodel_rows(r: Results) -> list[dict]:
     """For each (scenario, op), the row of the newest objmodel run that measured it."""
     newest: dict[tuple[str, str], dict] = {}
@@ -387,11 +395,7 @@ def _newest_objmodel_rows(r: Results) -> list[dict]:
 def _objmodel_rounds(r: Results) -> list[str]:
     """Each round's pair (unversioned, then versioned, run back to back) and their ratio."""
     out: list[str] = []
-    for scenario, op, what in (
-        ("put-small", "put", "PUT"),
-        ("get-small", "get", "GET"),
-        ("head", "head", "HEAD"),
-    ):
+    for scenario, op, what in OBJMODEL_SMALL_OPS:
         key = (scenario, op, 4 * KIB)
         plain = r.by_label.get("objmodel-objm-plain", {}).get(key)
         versioned = r.by_label.get("objmodel-objm-versioned", {}).get(key)
@@ -430,11 +434,7 @@ def objmodel_section(r: Results) -> list[str]:
         "versioned vs unversioned (ops/s, CPU per op) |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for scenario, op, what in (
-        ("put-small", "put", "PUT"),
-        ("get-small", "get", "GET"),
-        ("head", "head", "HEAD"),
-    ):
+    for scenario, op, what in OBJMODEL_SMALL_OPS:
         plain = r.get("objmodel-objm-plain", (scenario, op, 4 * KIB))
         versioned = r.get("objmodel-objm-versioned", (scenario, op, 4 * KIB))
         delta = "-"
