@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 from hydria.api.auth import AuthResult, authenticate
 from hydria.api.call import Call
 from hydria.api.errors import error_response, internal_error
+from hydria.api.health import HEALTH_PATHS, HealthEndpoints
 from hydria.api.request import Headers, S3Request, parse_query
 from hydria.api.response import Response
 from hydria.api.routing import Route, match
@@ -60,13 +61,17 @@ class S3App:
         self.domains = tuple(
             sorted(("." + d.lower() for d in services.settings.domains), key=len, reverse=True)
         )
+        self.health = HealthEndpoints(services, self.domains)
         self.on_startup = on_startup or []
         self.on_shutdown = on_shutdown or []
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self.handle(scope, receive, send)
+            if scope.get("raw_path") in HEALTH_PATHS and self.health.claims(scope):
+                await self.handle_health(scope, send)
+            else:
+                await self.handle(scope, receive, send)
         elif kind == "lifespan":
             await self.lifespan(receive, send)
 
@@ -85,6 +90,7 @@ class S3App:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.health.stopping = True
                 for hook in self.on_shutdown:
                     try:
                         result = hook()
@@ -128,6 +134,18 @@ class S3App:
                 response.status,
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def handle_health(self, scope: dict[str, Any], send: Any) -> None:
+        """``/-/live`` and ``/-/ready`` (api/health.py): no auth, no access log line."""
+        request_id = new_request_id()
+        method = scope["method"]
+        try:
+            response = await self.health.respond(method, scope["raw_path"])
+        except S3Error as exc:
+            response = error_response(exc, _resource(scope), request_id, method)
+        if _has_body(scope):
+            response.headers.append(("connection", "close"))  # the body is never read
+        await self.send(send, response, request_id, method)
 
     def parse(self, scope: dict[str, Any], receive: Any, request_id: str) -> S3Request:
         headers = Headers(scope["headers"])
