@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from hydria import __version__
 from hydria.config import ConfigError, Settings, load_settings, settings_to_env
 from hydria.credentials import load_root_credential
-from hydria.meta.sqlite.store import SqliteMetaStore
+from hydria.meta.open import open_meta_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (HYDRIA_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (HYDRIA_PORT, default 9000)")
     serve.add_argument("--data-dir", help="data directory (HYDRIA_DATA_DIR, default ./hydria-data)")
+    serve.add_argument(
+        "--meta", help="metadata: empty for SQLite, or a postgresql:// URL (HYDRIA_META)"
+    )
     serve.add_argument("--region", help="region (HYDRIA_REGION, default us-east-1)")
     serve.add_argument("--workers", type=int, help="worker processes (0: one per core)")
     return parser
@@ -31,8 +35,19 @@ def prepare(settings: Settings) -> Any:
     """Create the data directory, migrate the schema and load the root credentials once."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.blob_dir.mkdir(parents=True, exist_ok=True)
-    SqliteMetaStore(settings.meta_path).migrate()
+    open_meta_store(settings).migrate()
     return load_root_credential(settings)
+
+
+def describe_meta(meta: str) -> str:
+    """Where metadata lives, for the start-up banner (a password in the URL is masked)."""
+    if not meta:
+        return "SQLite in the data dir"
+    url = urlsplit(meta)
+    if url.password:
+        netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
+        url = url._replace(netloc=netloc)
+    return urlunsplit(url._replace(query=""))
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -42,6 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         "host": args.host,
         "port": args.port,
         "data_dir": args.data_dir,
+        "meta": args.meta,
         "region": args.region,
         "workers": args.workers,
     }
@@ -58,6 +74,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Hydria {__version__} serving S3 at {endpoint}", flush=True)
     print(f"  region:     {settings.region}", flush=True)
     print(f"  data dir:   {settings.data_dir}", flush=True)
+    print(f"  metadata:   {describe_meta(settings.meta)}", flush=True)
     print(f"  access key: {root.access_key}", flush=True)
     print(f"  secret key: {root.secret_key}", flush=True)
     uvicorn.run(

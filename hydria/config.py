@@ -40,6 +40,15 @@ class Settings:
         "Directory holding metadata, object bytes and the root credentials.",
         Path("./hydria-data"),
     )
+    meta: str = _doc(
+        "Where metadata lives: empty for SQLite in the data directory (one node), or a "
+        "postgresql:// URL of a database that several nodes share (with one blob directory "
+        "that every node mounts).",
+        "",
+    )
+    meta_pool_size: int = _doc(
+        "Connections each worker process keeps to PostgreSQL (with a postgresql:// meta).", 8
+    )
     region: str = _doc("The region this endpoint reports and signs for.", "us-east-1")
     domains: tuple[str, ...] = _doc(
         "Host names under which virtual-host-style requests (<bucket>.<domain>) are "
@@ -187,6 +196,10 @@ def _validate(s: Settings) -> None:
         raise ConfigError("settings 'min_part_size'/'max_part_size': inconsistent")
     if s.inline_threshold < 0:
         raise ConfigError("setting 'inline_threshold': must be 0 or more")
+    if s.meta and not s.meta.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("setting 'meta': expected empty (SQLite) or a postgresql:// URL")
+    if s.meta_pool_size < 1:
+        raise ConfigError("setting 'meta_pool_size': must be 1 or more")
     if s.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError(f"setting 'log_level': unknown level {s.log_level!r}")
 

@@ -9,7 +9,7 @@ from hydria.api.app import S3App
 from hydria.blob.localfs import LocalBlobStore
 from hydria.config import Settings, load_settings
 from hydria.credentials import load_root_credential
-from hydria.meta.sqlite.store import SqliteMetaStore
+from hydria.meta.open import open_meta_store
 from hydria.service.context import ServiceContext
 from hydria.util.malloc import tune_malloc
 from hydria.workers.reclaim import ReclaimWorker
@@ -17,8 +17,7 @@ from hydria.workers.reclaim import ReclaimWorker
 
 def build_app(settings: Settings) -> S3App:
     tune_malloc()  # per process: every worker builds its own app
-    meta = SqliteMetaStore(settings.meta_path, max_batch=settings.group_commit_max)
-    meta.grace_seconds = settings.orphan_grace_seconds
+    meta = open_meta_store(settings)
     blobs = LocalBlobStore(settings.blob_dir)
     services = ServiceContext(settings=settings, meta=meta, blobs=blobs)
     root = load_root_credential(settings)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11 and pip:
-# Hydria itself with its test extras (pytest, boto3, AWS CLI, minio, s3cmd, ruff), rclone and
-# restic.
+# Hydria itself with its test extras (pytest, boto3, AWS CLI, minio, s3cmd, ruff), rclone,
+# restic, and PostgreSQL's server binaries (the tests start their own clusters from them, see
+# tests/pgcluster.py; the cluster and service Debian's package may set up are never used).
 # Safe to run again: it installs only what is missing, and does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,11 +38,18 @@ if ! python_ready; then
   python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 fi
 
+# Where tests/pgcluster.py finds PostgreSQL's server binaries (Debian puts them off PATH, in
+# /usr/lib/postgresql/<version>/bin); fails when there are none.
+postgres_bindir() {
+  python3 tests/pgcluster.py --bindir 2>/dev/null
+}
+
 # Debian packages for the tools that are missing; apt runs only when one is.
 missing=()
 for tool in rclone restic; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+postgres_bindir >/dev/null || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
@@ -53,3 +61,6 @@ fi
 python3 -m awscli --version >/dev/null
 rclone version >/dev/null
 restic version >/dev/null
+bindir="$(postgres_bindir)" || { python3 tests/pgcluster.py --bindir; exit 1; }
+"$bindir/initdb" --version >/dev/null
+"$bindir/postgres" --version >/dev/null

@@ -1,4 +1,9 @@
-"""Starts the real ``hydria serve`` process on a free port with a temporary data directory."""
+"""Starts the real ``hydria serve`` process on a free port with a temporary data directory.
+
+The metadata backend comes from ``HYDRIA_TEST_META``: ``sqlite`` (the default: the server's own
+database in its data directory) or ``postgresql`` (a database of this process's test cluster,
+see pgcluster.py, one per data directory).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,13 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+from pgcluster import database_name, shared_cluster
 
 ACCESS_KEY = "HYDRIATESTACCESSKEY1"
 SECRET_KEY = "hydria-test-secret-key-0123456789abcdef"
 PR_SET_PDEATHSIG = 1
+META_ENV = "HYDRIA_TEST_META"
+META_BACKENDS = ("sqlite", "postgresql")
 
 
 def _detach_but_die_with_parent() -> None:
@@ -56,6 +64,11 @@ class HydriaServer:
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-server.log"
+        self.meta = os.environ.get(META_ENV) or "sqlite"
+        if self.meta not in META_BACKENDS:
+            raise ValueError(f"{META_ENV}={self.meta!r}: expected one of {META_BACKENDS}")
+        # The PostgreSQL database, created on first start and kept across restarts.
+        self.meta_dsn: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -74,6 +87,11 @@ class HydriaServer:
                 "HYDRIA_LOG_LEVEL": "warning",
             }
         )
+        env.pop("HYDRIA_META", None)
+        if self.meta == "postgresql":
+            if self.meta_dsn is None:
+                self.meta_dsn = shared_cluster().create_database(database_name(self.data_dir))
+            env["HYDRIA_META"] = self.meta_dsn
         env.update(self.extra_env)
         with open(self.log_path, "ab") as log:
             self.proc = self._spawn(env, log)

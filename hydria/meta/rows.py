@@ -1,4 +1,5 @@
-"""How records map to SQLite rows: column lists, JSON columns, row -> record conversions.
+"""How records map to table rows in every backend: column lists, JSON columns, row -> record
+conversions. The SQLite and PostgreSQL schemas have the same tables and columns.
 
 ``objects`` and ``versions`` share one row shape (``ROW_COLUMNS``), so a version moves between
 them with ``INSERT ... SELECT``. Version ids: see ``hydria.model.versions``.
@@ -67,6 +68,32 @@ def summary_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectReco
     )
 
 
+def row_values(record: ObjectRecord) -> tuple[object, ...]:
+    """``record`` as the 15 values of ``ROW_COLUMNS``."""
+    inline_blob = (
+        record.segments[0].blob_id
+        if len(record.segments) == 1 and record.segments[0].inline
+        else None
+    )
+    return (
+        record.bucket,
+        record.key,
+        record.size,
+        record.etag,
+        record.last_modified,
+        record.owner_id,
+        record.storage_class,
+        dumps(record.headers),
+        segments_to_json(record.segments),
+        inline_blob,
+        dumps(record.part_sizes) if record.part_sizes is not None else None,
+        dumps(record.extra),
+        record.version_id,
+        record.seq,
+        1 if record.is_marker else 0,
+    )
+
+
 def is_null_version(version_id: str | None) -> bool:
     return version_id is None or version_id == NULL_VERSION
 
@@ -76,11 +103,12 @@ def names_version(stored: str | None, requested: str) -> bool:
     return is_null_version(stored) if requested == NULL_VERSION else stored == requested
 
 
-def version_filter(version_id: str) -> tuple[str, tuple[Any, ...]]:
-    """SQL condition (and its arguments) selecting one version of a key in ``versions``."""
+def version_filter(version_id: str, param: str = "?") -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (and its arguments) selecting one version of a key in ``versions``;
+    ``param`` is the driver's placeholder ("?" for sqlite3, "%s" for psycopg)."""
     if version_id == NULL_VERSION:
         return NULL_VERSION_SQL, ()
-    return "seq = ? AND version_id = ?", (version_seq(version_id), version_id)
+    return f"seq = {param} AND version_id = {param}", (version_seq(version_id), version_id)
 
 
 def upload_from_row(row: tuple[Any, ...]) -> UploadRecord:

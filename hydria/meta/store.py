@@ -1,8 +1,9 @@
 """The metadata store interface and its records.
 
-Every backend (SQLite now, PostgreSQL later) implements ``MetaStore``; tests/contract runs one
-suite against each. Methods are async so that a backend may hand writes to a single writer
-thread (SQLite group commit) or a connection pool (PostgreSQL) without changing callers.
+Every backend (SQLite for one node, PostgreSQL for several) implements ``MetaStore``;
+tests/contract runs one suite against each. Methods are async so that a backend may hand writes
+to a single writer thread (SQLite group commit) or a connection pool (PostgreSQL) without
+changing callers.
 
 Object bytes live in the blob store or, for small ones, inline in the metadata store; an
 object's ``segments`` list says which. A segment's blob id is referenced by exactly one object
@@ -129,6 +130,12 @@ class PartRecord:
 
 class MetaStore(Protocol):
     """What the service layer needs from a metadata backend."""
+
+    grace_seconds: float
+    """How long released file bytes wait before reclaim deletes them."""
+
+    def migrate(self) -> int:
+        """Bring the schema up to date (run once before the server's workers start)."""
 
     async def start(self) -> None: ...
 
@@ -278,3 +285,13 @@ class MetaStore(Protocol):
 
         Asked by the orphan scan about files on disk; inline ids never appear there.
         """
+
+    # Leases
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Take the named lease for ``seconds``, or renew it when ``holder`` has it; False while
+        another holder's lease is live. Background work runs only where its lease is held, so
+        once across every process and node sharing the store, and moves on when a holder dies.
+        """
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up early (a clean shutdown), if ``holder`` still has it."""

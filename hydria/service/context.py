@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from hydria.blob.localfs import LocalBlobStore
 from hydria.config import Settings
 from hydria.errors import S3Error
-from hydria.meta.sqlite.store import SqliteMetaStore
 from hydria.meta.store import (
     BucketRecord,
     MetaError,
+    MetaStore,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
@@ -25,7 +25,7 @@ BUCKET_CACHE_SECONDS = 1.0
 @dataclass
 class ServiceContext:
     settings: Settings
-    meta: SqliteMetaStore
+    meta: MetaStore
     blobs: LocalBlobStore
     clock: Callable[[], float] = field(default=time.time)
     _buckets: dict[str, tuple[float, BucketRecord]] = field(default_factory=dict)

@@ -3,23 +3,47 @@
 Two sources: the garbage list (bytes an overwrite, delete or abort released, kept for a grace
 delay so in-flight reads finish), and orphans (blob files older than the grace delay that no
 metadata knows: a crash between writing bytes and committing their metadata).
+
+Every worker process of every node runs a ``ReclaimWorker``, but a pass runs only in the one
+that holds the "reclaim" lease in the metadata store: once across the cluster. The holder
+renews the lease at every pass and between batches; when it dies, the lease expires and
+another process takes the work over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
 
 from hydria.service.context import ServiceContext
 
 log = logging.getLogger("hydria.reclaim")
 BATCH = 500
+LEASE = "reclaim"
+MIN_LEASE_SECONDS = 60.0
+"""A lease outlives a few missed renewals; a dead holder's work resumes elsewhere after it."""
+
+Renew = Callable[[], Awaitable[bool]]
 
 
-async def reclaim_garbage(ctx: ServiceContext) -> int:
+async def _keep(renew: Renew | None) -> None:
+    """Renew the lease between batches; stop the pass if another process has taken it."""
+    if renew is not None and not await renew():
+        raise LeaseLost
+
+
+class LeaseLost(Exception):
+    """The lease moved to another process during a pass (this one stalled past its expiry)."""
+
+
+async def reclaim_garbage(ctx: ServiceContext, renew: Renew | None = None) -> int:
     """Delete bytes whose grace delay has passed; return how many were reclaimed."""
     total = 0
     while True:
+        await _keep(renew)
         due = await ctx.meta.due_garbage(ctx.clock(), BATCH)
         if not due:
             return total
@@ -32,13 +56,14 @@ async def reclaim_garbage(ctx: ServiceContext) -> int:
             return total
 
 
-async def reclaim_orphans(ctx: ServiceContext) -> int:
+async def reclaim_orphans(ctx: ServiceContext, renew: Renew | None = None) -> int:
     """Delete blob files older than the grace delay that no metadata references."""
     cutoff = ctx.clock() - ctx.settings.orphan_grace_seconds
     # Walking the blob tree touches every directory: keep it off the event loop.
     candidates = await asyncio.to_thread(lambda: list(ctx.blobs.scan(cutoff)))
     removed = 0
     for start in range(0, len(candidates), BATCH):
+        await _keep(renew)
         chunk = candidates[start : start + BATCH]
         known = await ctx.meta.known_blobs(chunk)
         for blob_id in chunk:
@@ -56,6 +81,9 @@ class ReclaimWorker:
         self.state = "idle"
         self._task: asyncio.Task[None] | None = None
         self._last_orphan_scan = float("-inf")
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+        """This process's name in the lease table."""
+        self.lease_seconds = max(MIN_LEASE_SECONDS, 4 * ctx.settings.gc_interval_seconds)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -68,12 +96,26 @@ class ReclaimWorker:
             except asyncio.CancelledError:
                 pass
             self._task = None
+            try:
+                await self.ctx.meta.release_lease(LEASE, self.holder)
+            except Exception:
+                log.warning("could not release the reclaim lease", exc_info=True)
+
+    async def renew(self) -> bool:
+        """Take or keep the reclaim lease; False while another process holds it."""
+        return await self.ctx.meta.acquire_lease(LEASE, self.holder, self.lease_seconds)
 
     async def run_once(self, *, orphans: bool = True) -> tuple[int, int]:
+        """One pass, if this process holds (or can take) the lease; (0, 0) otherwise."""
+        if not await self.renew():
+            return 0, 0
         self.state = "busy"
         try:
-            garbage = await reclaim_garbage(self.ctx)
-            return garbage, (await reclaim_orphans(self.ctx) if orphans else 0)
+            garbage = await reclaim_garbage(self.ctx, self.renew)
+            return garbage, (await reclaim_orphans(self.ctx, self.renew) if orphans else 0)
+        except LeaseLost:
+            log.warning("reclaim lease taken over by another process mid-pass")
+            return 0, 0
         finally:
             self.state = "idle"
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pgcluster import database_name, shared_cluster
+
 from hydria.meta.sqlite.store import SqliteMetaStore
 from hydria.meta.store import MetaStore
 
@@ -27,6 +29,17 @@ def _sqlite(directory: Path, grace: float) -> MetaStore:
     return store
 
 
+def _postgresql(directory: Path, grace: float) -> MetaStore:
+    # Imported here, so this module (and the SQLite backend) work without it.
+    from hydria.meta.postgres.store import PostgresMetaStore
+
+    dsn = shared_cluster().create_database(database_name(directory))
+    store = PostgresMetaStore(dsn, inline_grace=grace)
+    store.grace_seconds = grace
+    return store
+
+
 BACKENDS: dict[str, StoreFactory] = {
     "sqlite": _sqlite,
+    "postgresql": _postgresql,
 }

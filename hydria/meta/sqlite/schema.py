@@ -108,6 +108,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (bucket, name)
     ) WITHOUT ROWID;
     """,
+    # 3: leases, so that background work runs in one process at a time
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -13,9 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hydria.meta.sqlite.checkpointer import WRITER_AUTOCHECKPOINT_PAGES, Checkpointer
-from hydria.meta.sqlite.connection import CHECKPOINTER_CACHE_KIB, connect, connect_writer
-from hydria.meta.sqlite.rows import (
+from hydria.meta.rows import (
     NULL_VERSION_SQL,
     OBJECT_COLUMNS,
     ROW_COLUMNS,
@@ -25,12 +23,14 @@ from hydria.meta.sqlite.rows import (
     names_version,
     object_from_row,
     part_from_row,
+    row_values,
     segments_from_json,
-    segments_to_json,
     summary_from_row,
     upload_from_row,
     version_filter,
 )
+from hydria.meta.sqlite.checkpointer import WRITER_AUTOCHECKPOINT_PAGES, Checkpointer
+from hydria.meta.sqlite.connection import CHECKPOINTER_CACHE_KIB, connect, connect_writer
 from hydria.meta.sqlite.schema import migrate
 from hydria.meta.sqlite.writer import SqliteWriter
 from hydria.meta.store import (
@@ -346,31 +346,10 @@ class SqliteMetaStore:
         return old
 
     def _write_current(self, c: sqlite3.Connection, record: ObjectRecord) -> None:
-        inline_blob = (
-            record.segments[0].blob_id
-            if len(record.segments) == 1 and record.segments[0].inline
-            else None
-        )
         c.execute(
             f"INSERT OR REPLACE INTO objects ({ROW_COLUMNS}) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                record.bucket,
-                record.key,
-                record.size,
-                record.etag,
-                record.last_modified,
-                record.owner_id,
-                record.storage_class,
-                dumps(record.headers),
-                segments_to_json(record.segments),
-                inline_blob,
-                dumps(record.part_sizes) if record.part_sizes is not None else None,
-                dumps(record.extra),
-                record.version_id,
-                record.seq,
-                1 if record.is_marker else 0,
-            ),
+            row_values(record),
         )
 
     async def put_object(
@@ -778,3 +757,24 @@ class SqliteMetaStore:
             ).fetchone():
                 known.add(blob_id)
         return known
+
+    # Leases ----------------------------------------------------------------------------
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        def op(c: sqlite3.Connection) -> bool:
+            now = time.time()
+            row = c.execute(
+                "INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                "expires = excluded.expires WHERE leases.holder = excluded.holder "
+                "OR leases.expires < ? RETURNING holder",
+                (name, holder, now + seconds, now),
+            ).fetchone()
+            return row is not None
+
+        return bool(await self._write(op))
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            c.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+        await self._write(op)

@@ -1,0 +1,1 @@
+"""postgres package: the metadata store on PostgreSQL, for several stateless nodes."""
