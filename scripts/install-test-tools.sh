@@ -50,6 +50,8 @@ for tool in rclone restic; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 postgres_bindir >/dev/null || missing+=(postgresql)
+# nginx balances the multi-node tests (deploy/nginx.conf); Debian installs it in /usr/sbin.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
@@ -64,3 +66,4 @@ restic version >/dev/null
 bindir="$(postgres_bindir)" || { python3 tests/pgcluster.py --bindir; exit 1; }
 "$bindir/initdb" --version >/dev/null
 "$bindir/postgres" --version >/dev/null
+"$(command -v nginx || echo /usr/sbin/nginx)" -v 2>/dev/null

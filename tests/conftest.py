@@ -1,4 +1,9 @@
-"""Shared fixtures: one real Hydria server per test worker, and clients for it."""
+"""Shared fixtures: one real Hydria server per test worker, and clients for it.
+
+With ``HYDRIA_TEST_CLUSTER=<n>`` the session's server is instead n nodes on one PostgreSQL
+database and one blob directory behind nginx (cluster_harness.py): the S3 suite then runs
+through a round-robin of the nodes.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,30 @@ from harness import HydriaServer  # noqa: E402
 _counter = itertools.count()
 
 
+CLUSTER_ENV = "HYDRIA_TEST_CLUSTER"
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HydriaServer]:
+    nodes = int(os.environ.get(CLUSTER_ENV) or 0)
+    if nodes:
+        from cluster_harness import HydriaCluster
+
+        cluster = HydriaCluster(tmp_path_factory.mktemp("hydria-cluster"), nodes).start()
+        yield cluster  # type: ignore[misc]
+        cluster.stop()
+        return
     srv = HydriaServer(tmp_path_factory.mktemp("hydria") / "data")
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def node(server: HydriaServer) -> HydriaServer:
+    """One process of the session's server, for tests of a node's own wire behaviour (the
+    connections a balancer manages are its own): the server itself, or a cluster's first node."""
+    return getattr(server, "nodes", [server])[0]
 
 
 @pytest.fixture(scope="session")

@@ -78,6 +78,12 @@ class HydriaServer:
     secret_key = SECRET_KEY
 
     def start(self, timeout: float = 30.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Spawn the server without waiting for it. Call from a thread that outlives the
+        server: the child's death signal fires when the spawning thread ends."""
         env = dict(os.environ)
         env.update(
             {
@@ -88,13 +94,17 @@ class HydriaServer:
             }
         )
         env.pop("HYDRIA_META", None)
-        if self.meta == "postgresql":
+        if self.meta == "postgresql" and "HYDRIA_META" not in self.extra_env:
             if self.meta_dsn is None:
                 self.meta_dsn = shared_cluster().create_database(database_name(self.data_dir))
             env["HYDRIA_META"] = self.meta_dsn
         env.update(self.extra_env)
         with open(self.log_path, "ab") as log:
             self.proc = self._spawn(env, log)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until the launched server answers HTTP; raise if it exits or takes too long."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -23,8 +23,9 @@ from hydria.service.context import ServiceContext
 log = logging.getLogger("hydria.reclaim")
 BATCH = 500
 LEASE = "reclaim"
-MIN_LEASE_SECONDS = 60.0
-"""A lease outlives a few missed renewals; a dead holder's work resumes elsewhere after it."""
+LEASE_PASSES = 4
+"""The lease lasts this many pass intervals: it outlives a few slow passes, and a dead holder's
+work resumes elsewhere within it (two minutes at the default 30 s interval)."""
 
 Renew = Callable[[], Awaitable[bool]]
 
@@ -83,7 +84,7 @@ class ReclaimWorker:
         self._last_orphan_scan = float("-inf")
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
         """This process's name in the lease table."""
-        self.lease_seconds = max(MIN_LEASE_SECONDS, 4 * ctx.settings.gc_interval_seconds)
+        self.lease_seconds = max(1.0, LEASE_PASSES * ctx.settings.gc_interval_seconds)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())

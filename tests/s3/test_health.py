@@ -95,14 +95,14 @@ def test_virtual_host_request_is_an_object_request(server, path) -> None:
     assert b"<Code>AccessDenied</Code>" in body
 
 
-def test_other_methods_are_not_allowed(server) -> None:
-    status, headers, body = plain_request(server, "PUT", "/-/live", body=b"abc")
+def test_other_methods_are_not_allowed(node) -> None:
+    status, headers, body = plain_request(node, "PUT", "/-/live", body=b"abc")
     assert status == 405
     assert headers["allow"] == "GET, HEAD"
     assert headers["connection"] == "close"  # the body was never read
     assert b"<Code>MethodNotAllowed</Code>" in body
     assert b"<Method>PUT</Method>" in body
-    status, headers, body = plain_request(server, "DELETE", "/-/ready")
+    status, headers, body = plain_request(node, "DELETE", "/-/ready")
     assert status == 405
     assert b"<Code>MethodNotAllowed</Code>" in body
 

@@ -1,0 +1,167 @@
+"""Several Hydria nodes on one PostgreSQL database and one blob directory, behind nginx.
+
+The shape docs/DEPLOYMENT.md describes, on one machine: every node is a ``hydria serve``
+process (``HydriaServer``) with the same data directory (the "shared storage") and the same
+``HYDRIA_META``; the balancer is nginx running deploy/nginx.conf with the node addresses filled
+in. A ``HydriaCluster`` looks like a ``HydriaServer`` to tests (``endpoint``, ``port``,
+``client()``, keys), so the S3 suite runs through the balancer unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness import ACCESS_KEY, SECRET_KEY, HydriaServer, _detach_but_die_with_parent, free_port
+from pgcluster import database_name, shared_cluster
+
+REPO = Path(__file__).resolve().parent.parent
+NGINX_SITE = REPO / "deploy" / "nginx.conf"
+
+
+def find_nginx() -> str:
+    path = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if path is None:
+        raise RuntimeError("nginx is not installed: run scripts/install-test-tools.sh")
+    return path
+
+
+def render_site(ports: list[int], listen: int) -> str:
+    """deploy/nginx.conf with its example node addresses and port replaced by ours."""
+    text = NGINX_SITE.read_text()
+    servers = "".join(
+        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port in ports
+    )
+    text, count = re.subn(r"(    server [0-9.]+:\d+[^\n]*\n)+", servers, text, count=1)
+    if count != 1:
+        raise RuntimeError("deploy/nginx.conf: no upstream server lines found")
+    text, count = re.subn(r"listen \d+;", f"listen 127.0.0.1:{listen};", text, count=1)
+    if count != 1:
+        raise RuntimeError("deploy/nginx.conf: no listen line found")
+    return text
+
+
+class Balancer:
+    """nginx running the deployment example (round-robin) in a directory of its own."""
+
+    def __init__(self, directory: Path, ports: list[int]) -> None:
+        self.directory = directory
+        self.ports = ports
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        d = self.directory
+        (d / "logs").mkdir(parents=True, exist_ok=True)
+        (d / "site.conf").write_text(render_site(self.ports, self.port))
+        temp = {name: d / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        for path in temp.values():
+            path.mkdir(exist_ok=True)
+        (d / "nginx.conf").write_text(
+            "daemon off;\nworker_processes 1;\nerror_log logs/error.log warn;\n"
+            f"pid {d / 'nginx.pid'};\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n    access_log off;\n"
+            f"    client_body_temp_path {temp['client_body']};\n"
+            f"    proxy_temp_path {temp['proxy']};\n"
+            f"    fastcgi_temp_path {temp['fastcgi']};\n"
+            f"    uwsgi_temp_path {temp['uwsgi']};\n"
+            f"    scgi_temp_path {temp['scgi']};\n"
+            f"    include {d / 'site.conf'};\n}}\n"
+        )
+        with open(d / "logs" / "stdout.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [find_nginx(), "-p", str(d), "-c", str(d / "nginx.conf")],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_detach_but_die_with_parent,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {(d / 'logs' / 'error.log').read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start in time")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class HydriaCluster:
+    """``count`` nodes sharing one database and one data directory, and optionally nginx."""
+
+    access_key = ACCESS_KEY
+    secret_key = SECRET_KEY
+
+    def __init__(
+        self,
+        root: Path,
+        count: int = 3,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        balancer: bool = True,
+    ) -> None:
+        self.root = Path(root)
+        self.data_dir = self.root / "shared"
+        self.meta_dsn = shared_cluster().create_database(database_name(self.data_dir))
+        node_env = {"HYDRIA_META": self.meta_dsn, **(env or {})}
+        self.nodes = [
+            HydriaServer(self.data_dir, workers=workers, env=node_env) for _ in range(count)
+        ]
+        for number, node in enumerate(self.nodes):
+            node.log_path = self.root / f"node{number}.log"
+        self.balancer = (
+            Balancer(self.root / "nginx", [n.port for n in self.nodes]) if balancer else None
+        )
+
+    def start(self) -> HydriaCluster:
+        """Start every node at once (they race to migrate the schema), then the balancer."""
+        for node in self.nodes:
+            node.launch()
+        for node in self.nodes:
+            node.wait_ready()
+        if self.balancer is not None:
+            self.balancer.start()
+        return self
+
+    def _each(self, action: Callable[[HydriaServer], None]) -> None:
+        with ThreadPoolExecutor(len(self.nodes)) as pool:
+            list(pool.map(action, self.nodes))
+
+    def stop(self) -> None:
+        if self.balancer is not None:
+            self.balancer.stop()
+        self._each(lambda node: node.stop())
+
+    @property
+    def port(self) -> int:
+        assert self.balancer is not None, "a cluster without a balancer has no single port"
+        return self.balancer.port
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, **config: object):  # type: ignore[no-untyped-def]
+        """A boto3 client of the balancer (the same defaults as ``HydriaServer.client``)."""
+        return HydriaServer.client(self, **config)  # type: ignore[arg-type]
