@@ -26,6 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from report_nodes import nodes_section
 from report_results import Results, fmt_num, read_jsonl, row_value
 
 HERE = Path(__file__).resolve().parent
@@ -606,6 +607,10 @@ def build(r: Results, date: str) -> str:
         "## Object model: versioning and checksums",
         "",
         *objmodel_section(r),
+        "",
+        "## Several nodes on PostgreSQL",
+        "",
+        *nodes_section(r),
         "",
         "## Peers on the same setup",
         "",

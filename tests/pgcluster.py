@@ -226,8 +226,12 @@ class PostgresCluster:
     """One PostgreSQL server: a cluster of our own in a temporary directory, or (with
     ``server_dsn``) an existing server on which databases are created and later dropped."""
 
-    def __init__(self, server_dsn: str | None = None) -> None:
+    def __init__(
+        self, server_dsn: str | None = None, settings: dict[str, str] | None = None
+    ) -> None:
         self.server_dsn = server_dsn
+        self.settings = {**SERVER_SETTINGS, **(settings or {})}
+        """Server settings: the tests' (SERVER_SETTINGS), with ``settings`` over them."""
         self.root: Path | None = None
         self.port: int | None = None
         self.proc: subprocess.Popen[bytes] | None = None
@@ -339,7 +343,7 @@ class PostgresCluster:
             "-k",
             str(self.root),
         ]
-        for name, value in SERVER_SETTINGS.items():
+        for name, value in self.settings.items():
             argv += ["-c", f"{name}={value}"]
         with open(self.root / "postgres.log", "ab") as log:
             self.proc = _spawn_kept(
