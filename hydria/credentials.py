@@ -28,8 +28,10 @@ def load_root_credential(settings: Settings) -> Credential:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         access, secret = _generate()
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A name of this process's own: nodes starting together on one shared data directory
+        # each write their own pair, and the first link wins for all of them.
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump({"access_key": access, "secret_key": secret}, fh)
             fh.flush()
