@@ -53,6 +53,8 @@ def describe_meta(meta: str) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hydria import serving
+
     overrides = {
         "host": args.host,
         "port": args.port,
@@ -77,7 +79,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  metadata:   {describe_meta(settings.meta)}", flush=True)
     print(f"  access key: {root.access_key}", flush=True)
     print(f"  secret key: {root.secret_key}", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "hydria.server:create_app",
         factory=True,
         host=settings.host,
@@ -94,6 +96,7 @@ def serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=75,
         timeout_graceful_shutdown=30,
     )
+    serving.run(config)
     return 0
 
 

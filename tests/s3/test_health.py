@@ -284,9 +284,45 @@ def ready_status(port: int) -> int | None:
         return None
 
 
+SHUTDOWN_BEGUN = "Shutting down"
+"""What uvicorn's ``Server.shutdown`` logs (at info) as it begins. Without yielding to its event
+loop it then closes the worker's listener and turns keep-alive off on every request in flight,
+so once a worker has logged this line it accepts no new connection, and the response to a
+request it is still reading will say ``Connection: close``."""
+
+
+def wait_until_every_worker_began_shutdown(srv: HydriaServer) -> None:
+    """Poll the server log until each worker process has logged ``SHUTDOWN_BEGUN``.
+
+    New requests failing is no proof of this with several workers: a probe connection that a
+    worker accepted just before it closed its listener is closed unanswered, while the worker
+    holding the upload may not have noticed the signal yet (its main loop looks every 0.1 s)."""
+    deadline = time.monotonic() + 20
+    while srv.log_path.read_text(errors="replace").count(SHUTDOWN_BEGUN) < srv.workers:
+        assert time.monotonic() < deadline, (
+            f"not every worker began shutting down: {srv.log_path.read_text()[-3000:]}"
+        )
+        time.sleep(0.05)
+
+
+def wait_until_refused(port: int, seconds: float = 10.0) -> None:
+    """Poll until a new connection to ``port`` is refused (nothing listens any more)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "new connections still accepted during the drain"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_drains_an_upload_in_flight(tmp_path, workers) -> None:
-    srv = HydriaServer(tmp_path / "data", workers=workers)
+    # At info level uvicorn logs when each worker begins its shutdown (the harness uses warning).
+    srv = HydriaServer(tmp_path / "data", workers=workers, env={"HYDRIA_LOG_LEVEL": "info"})
     srv.start()
     try:
         s3 = srv.client()
@@ -313,15 +349,14 @@ def test_sigterm_drains_an_upload_in_flight(tmp_path, workers) -> None:
             half = len(payload) // 2
             sock.sendall(payload[:half])
             os.killpg(srv.proc.pid, signal.SIGTERM)
-            # Until uvicorn's main loop notices the signal (it looks every 0.1 s) a new request
-            # may still be answered: /-/ready with 503. Then new requests are not served: one
-            # worker closes its listener (refused); with several, uvicorn's supervisor keeps
-            # the socket open until it exits, so the kernel completes connections that no
-            # worker accepts (no answer). Either way the request in flight is being drained.
-            deadline = time.monotonic() + 10
-            while ready_status(srv.port) is not None:
-                assert time.monotonic() < deadline, "new requests still served after SIGTERM"
-                time.sleep(0.05)
+            wait_until_every_worker_began_shutdown(srv)
+            # New requests are no longer served, and soon no longer even connected: the
+            # workers have closed their listeners, and a multi-worker supervisor closes its own
+            # copy of the socket when it handles the signal (hydria/serving.py), so a balancer
+            # sees "refused" and retries elsewhere rather than waiting on the drain. The
+            # request in flight is draining.
+            assert ready_status(srv.port) is None, "a new request was served after shutdown began"
+            wait_until_refused(srv.port)
             assert srv.proc.poll() is None  # still draining
             sock.sendall(payload[half:])
             status, headers, body = read_response(sock)

@@ -10,20 +10,22 @@ from hydria.config import Settings
 from hydria.credentials import load_root_credential
 
 
+def _start(settings: Settings, barrier: threading.Barrier, results: list[object]) -> None:
+    barrier.wait()
+    try:
+        results.append(load_root_credential(settings))
+    except Exception as exc:  # collected: the test's assertion names it
+        results.append(exc)
+
+
 def test_simultaneous_first_starts_agree_on_one_pair(tmp_path: Path) -> None:
     for attempt in range(40):
         settings = Settings(data_dir=tmp_path / f"data{attempt}")
         barrier = threading.Barrier(8)
         results: list[object] = []
-
-        def start() -> None:
-            barrier.wait()
-            try:
-                results.append(load_root_credential(settings))
-            except Exception as exc:  # collected: the assertion below names it
-                results.append(exc)
-
-        threads = [threading.Thread(target=start) for _ in range(8)]
+        threads = [
+            threading.Thread(target=_start, args=(settings, barrier, results)) for _ in range(8)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -98,16 +98,27 @@ def test_writer_connection_cycles_the_wal_at_the_given_size(tmp_path: Path) -> N
         conn.close()
 
 
-def test_wal_stays_within_its_cycle_under_sustained_writes(tmp_path: Path) -> None:
-    """The background checkpoint alone never lets the WAL restart while writes keep coming."""
+def _wal_generation(wal: Path) -> int | None:
+    """The WAL header's checkpoint sequence number: it goes up each time the WAL starts over."""
+    try:
+        with open(wal, "rb") as fh:
+            header = fh.read(16)
+    except FileNotFoundError:
+        return None
+    return int.from_bytes(header[12:16], "big") if len(header) == 16 else None
+
+
+def test_wal_cycles_under_sustained_writes(tmp_path: Path) -> None:
+    """The background checkpoint alone never lets the WAL restart while writes keep coming; the
+    writer's own checkpoint at ``wal_cycle_pages`` makes it start over, again and again."""
     path = tmp_path / "meta.sqlite3"
     wal = Path(f"{path}-wal")
     cycle_pages, data = 64, os.urandom(16 * 1024)
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, set[int]]:
         store = SqliteMetaStore(path, max_batch=8, wal_cycle_pages=cycle_pages)
         await store.start()
-        largest = 0
+        largest, generations = 0, set()
         try:
             await store.create_bucket(BucketRecord("b", "owner", time.time(), "us-east-1"))
 
@@ -118,17 +129,23 @@ def test_wal_stays_within_its_cycle_under_sustained_writes(tmp_path: Path) -> No
             writers = asyncio.gather(*(client(n) for n in range(16)))
             while not writers.done():
                 largest = max(largest, wal.stat().st_size if wal.exists() else 0)
+                if (generation := _wal_generation(wal)) is not None:
+                    generations.add(generation)
                 await asyncio.sleep(0.005)
             await writers
         finally:
             await store.close()
-        return largest
+        return largest, generations
 
-    largest = asyncio.run(scenario())
+    largest, generations = asyncio.run(scenario())
     written = 16 * 40 * len(data)
-    # One cycle plus the batch that crossed it (8 writes of 5 pages) and headers, far below
-    # the 10 MiB written.
-    assert largest < (cycle_pages + 8 * 5 + 16) * 4120 < written / 4
+    # Dozens of cycles of 64 pages at best. The WAL starts over at the first write that finds
+    # every frame copied; the writer's checkpoint (PASSIVE) does nothing while the background
+    # one holds the checkpoint lock, and when that thread is descheduled the WAL goes on
+    # growing for a while (several cycles on a loaded machine): so no tighter bound on its size
+    # than a fraction of what was written, which a WAL that never started over would exceed.
+    assert generations and max(generations) - min(generations) >= 2, generations
+    assert largest < written / 2
 
 
 def test_store_writes_are_checkpointed_in_the_background(tmp_path: Path) -> None:
