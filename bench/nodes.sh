@@ -10,7 +10,8 @@
 # Configurations alternate within each round, so slow phases of a shared machine spread over
 # all of them. Environment (defaults): NODES_ROUNDS=2 NODES_DURATION=10 OBJECTS=2000 SIZE=4KiB
 # CONCURRENCY=16 NODE_WORKERS=1 (worker processes per node) NODES_CONFIGS="sqlite-1 pg-1
-# pg-lb-1 pg-lb-2 pg-lb-3". Ports: nginx 9310, nodes 9311-9313.
+# pg-lb-1 pg-lb-2 pg-lb-3" (pg-lb-N: N nodes behind nginx, N up to 8; on a bigger machine, e.g.
+# NODES_CONFIGS="pg-lb-1 pg-lb-2 pg-lb-4 pg-lb-8"). Ports: nginx 9310, nodes 9311-9318.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS="${NODES_ROUNDS:-2}"
@@ -21,14 +22,14 @@ CONCURRENCY="${CONCURRENCY:-16}"
 export HYDRIA_WORKERS="${NODE_WORKERS:-1}"
 CONFIGS="${NODES_CONFIGS:-sqlite-1 pg-1 pg-lb-1 pg-lb-2 pg-lb-3}"
 LB_PORT=9310
-NODE_PORTS=(9311 9312 9313)
+NODE_PORTS=(9311 9312 9313 9314 9315 9316 9317 9318)
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$LAB/results/nodes-$STAMP.jsonl"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 stop_all() {
   stop_server nodes-nginx
-  for i in 0 1 2; do stop_server "node$i"; done
+  for i in 0 1 2 3 4 5 6 7; do stop_server "node$i"; done
 }
 cleanup() {
   stop_all

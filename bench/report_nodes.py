@@ -12,13 +12,22 @@ import statistics
 
 from report_results import Results, read_jsonl
 
-CONFIGS = [
+SINGLE = [
     ("nodes-sqlite-1", "1 node, SQLite (no balancer)", 1),
     ("nodes-pg-1", "1 node, PostgreSQL (no balancer)", 1),
-    ("nodes-pg-lb-1", "1 node, PostgreSQL, behind nginx", 1),
-    ("nodes-pg-lb-2", "2 nodes, PostgreSQL, behind nginx", 2),
-    ("nodes-pg-lb-3", "3 nodes, PostgreSQL, behind nginx", 3),
 ]
+
+
+def _configs(rows: dict[tuple[str, str], list[dict]]) -> list[tuple[str, str, int]]:
+    """The single-node configurations, then every nodes-pg-lb-N measured, by N."""
+    counts = sorted({int(label.rsplit("-", 1)[1]) for label, _ in rows if "-pg-lb-" in label})
+    balanced = [
+        (f"nodes-pg-lb-{n}", f"{n} node{'s' if n > 1 else ''}, PostgreSQL, behind nginx", n)
+        for n in counts
+    ]
+    return SINGLE + balanced
+
+
 OPS = [("put-small", "4 KiB PUT"), ("get-small", "4 KiB GET")]
 
 
@@ -49,7 +58,7 @@ def nodes_section(r: Results) -> list[str]:
     out = [
         "`bench/nodes.sh`: 4 KiB objects, 16 concurrent clients, s3bench `put-small` then "
         f"`get-small`; {rounds} rounds, configurations alternating within each round; "
-        f"{run.get('workers', '1 per node')} worker process; nothing pinned. PostgreSQL 15 runs "
+        f"worker processes: {run.get('workers', '1 per node')}; nothing pinned. PostgreSQL 15 runs "
         "on the same machine with durable settings (fsync and synchronous commit on); the nodes "
         "share its database and one data directory; nginx runs deploy/nginx.conf. Figures: "
         "ops/s of the best round (median of the rounds in brackets) and the lowest p99 latency "
@@ -58,7 +67,8 @@ def nodes_section(r: Results) -> list[str]:
         "| configuration | " + " | ".join(f"{what} ops/s | p99 ms" for _, what in OPS) + " |",
         "| --- | " + " | ".join("---: | ---:" for _ in OPS) + " |",
     ]
-    for label, what, _ in CONFIGS:
+    configs = _configs(rows)
+    for label, what, _ in configs:
         cells = [_figure(rows[(label, s)]) if (label, s) in rows else "- | -" for s, _ in OPS]
         out.append(f"| {what} | " + " | ".join(cells) + " |")
     scaling = []
@@ -68,7 +78,7 @@ def nodes_section(r: Results) -> list[str]:
             continue
         one = max(row["ops_per_s"] for row in base)
         parts = []
-        for label, _, count in CONFIGS[3:]:
+        for label, _, count in configs[len(SINGLE) + 1 :]:
             if (label, scenario) in rows:
                 best = max(row["ops_per_s"] for row in rows[(label, scenario)])
                 parts.append(f"{count} nodes {best / one:.2f}x (linear: {count}x)")
