@@ -115,24 +115,32 @@ def test_multipart_parts_sent_to_different_nodes_complete_into_one_object(client
 
 
 def test_conditional_create_succeeds_exactly_once_across_nodes(cluster, clients) -> None:
+    """Twelve clients on three nodes create each of 20 keys with If-None-Match: * at once."""
     clients[0].create_bucket(Bucket="once-bucket")
-    barrier = threading.Barrier(12)
+    racers = [client_for(cluster.nodes[n % 3].endpoint) for n in range(12)]
+    barrier = threading.Barrier(len(racers))
 
-    def attempt(n: int) -> str:
-        client = client_for(cluster.nodes[n % 3].endpoint)
-        barrier.wait()
-        try:
-            client.put_object(
-                Bucket="once-bucket", Key="lock", Body=f"{n}".encode(), IfNoneMatch="*"
-            )
-            return "created"
-        except ClientError as exc:
-            return exc.response["Error"]["Code"]
+    def attempt(n: int) -> list[str]:
+        outcomes = []
+        for key in range(20):
+            barrier.wait()
+            try:
+                racers[n].put_object(
+                    Bucket="once-bucket", Key=f"lock-{key}", Body=f"{n}".encode(), IfNoneMatch="*"
+                )
+                outcomes.append("created")
+            except ClientError as exc:
+                outcomes.append(exc.response["Error"]["Code"])
+        return outcomes
 
-    with ThreadPoolExecutor(12) as pool:
-        outcomes = list(pool.map(attempt, range(12)))
-    assert outcomes.count("created") == 1, outcomes
-    assert set(outcomes) <= {"created", "PreconditionFailed", "ConditionalRequestConflict"}
+    with ThreadPoolExecutor(len(racers)) as pool:
+        per_client = list(pool.map(attempt, range(len(racers))))
+    for key in range(20):
+        outcomes = [client_outcomes[key] for client_outcomes in per_client]
+        assert outcomes.count("created") == 1, (key, outcomes)
+        assert set(outcomes) <= {"created", "PreconditionFailed", "ConditionalRequestConflict"}
+        body = clients[key % 3].get_object(Bucket="once-bucket", Key=f"lock-{key}")["Body"].read()
+        assert per_client[int(body)][key] == "created", "the object is the one created write"
 
 
 class Writer:

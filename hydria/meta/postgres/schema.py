@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import psycopg
 
+from hydria.meta.postgres.functions import PUT_OBJECT_SQL
+
 MIGRATION_LOCK = 0x48594452  # "HYDR": the advisory lock id that serialises migrations
 
 MIGRATIONS: list[str] = [
@@ -119,6 +121,9 @@ MIGRATIONS: list[str] = [
         expires DOUBLE PRECISION NOT NULL
     );
     """,
+    # 4: an object write in one statement (hydria/meta/postgres/functions.py); SQLite has no
+    # counterpart (its writes run in-process), so its migration 4 is empty
+    PUT_OBJECT_SQL,
 ]
 
 
@@ -134,9 +139,22 @@ def migrate(conn: psycopg.Connection) -> int:
         for number, script in enumerate(MIGRATIONS, start=1):
             if number <= current:
                 continue
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement.encode())
+            for statement in _statements(script):
+                conn.execute(statement.encode())
             conn.execute("UPDATE schema_version SET version = %s", (number,))
             current = number
     return current
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements: split on ";" outside dollar-quoted function bodies."""
+    statements: list[str] = []
+    for n, part in enumerate(script.split("$$")):
+        if n % 2:  # inside $$ ... $$: belongs to the statement being built
+            statements[-1] += f"$${part}$$"
+            continue
+        pieces = part.split(";")
+        if statements:
+            statements[-1] += pieces.pop(0)
+        statements.extend(pieces)
+    return [s for s in statements if s.strip()]

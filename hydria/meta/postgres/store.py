@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from hydria.meta.postgres.schema import migrate
 from hydria.meta.postgres.versions import (
     Grace,
     delete_version,
+    key_lock_id,
     locate_version,
     lock_bucket,
     lock_key,
@@ -42,6 +44,7 @@ from hydria.meta.rows import (
     names_version,
     object_from_row,
     part_from_row,
+    row_values,
     summary_from_row,
     upload_from_row,
     version_filter,
@@ -51,9 +54,11 @@ from hydria.meta.store import (
     BucketNotEmpty,
     BucketRecord,
     NoSuchBucket,
+    NoSuchKey,
     NoSuchUpload,
     ObjectRecord,
     PartRecord,
+    PreconditionFailed,
     Segment,
     UploadRecord,
 )
@@ -66,6 +71,7 @@ log = logging.getLogger("hydria.meta.postgres")
 WRITE_ATTEMPTS = 5
 """A write that PostgreSQL aborts as a deadlock or serialization failure is run again."""
 
+PUT_OBJECT_CALL = f"SELECT * FROM hydria_put_object({', '.join(['%s'] * 24)})"
 UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra"
 PART_COLUMNS = "upload_id, part_number, size, etag, last_modified, segment, extra"
 BUCKET_COLUMNS = "name, owner_id, created_at, region, versioning"
@@ -139,6 +145,20 @@ class PostgresMetaStore:
                 if attempt == WRITE_ATTEMPTS:
                     raise
                 log.info("write conflict, attempt %d of %d", attempt, WRITE_ATTEMPTS)
+        raise AssertionError("unreachable")
+
+    async def _call(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One statement that writes (its own transaction); again after a deadlock."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                row = await self._one(sql, args)
+            except (errors.DeadlockDetected, errors.SerializationFailure):
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.info("write conflict, attempt %d of %d", attempt, WRITE_ATTEMPTS)
+                continue
+            assert row is not None, sql
+            return row
         raise AssertionError("unreachable")
 
     @asynccontextmanager
@@ -385,14 +405,38 @@ class PostgresMetaStore:
         if_none_match: bool = False,
         if_match_etag: str | None = None,
     ) -> ObjectRecord | None:
-        async def op(c: AsyncConnection) -> ObjectRecord | None:
-            versioning, old = await lock_key(
-                c, record.bucket, record.key, if_none_match, if_match_etag
-            )
-            await store_segments(c, record.segments, inline_data)
-            return await make_current(c, record, versioning, old, self._grace)
-
-        return await self._write(op)
+        """One statement: ``hydria_put_object`` (hydria/meta/postgres/functions.py)."""
+        values = row_values(record)
+        args = (
+            record.bucket,
+            record.key,
+            key_lock_id(record.bucket, record.key),
+            *values[2:9],  # size .. segments
+            values[9],  # inline_blob
+            values[10],  # part_sizes
+            values[11],  # extra
+            values[14],  # is_marker
+            [seg.blob_id for seg in record.segments if seg.inline],
+            inline_data,
+            [seg.blob_id for seg in record.segments if not seg.inline],
+            time.time_ns(),
+            os.urandom(16),
+            if_none_match,
+            if_match_etag,
+            time.time(),
+            self.grace_seconds,
+            self._inline_grace,
+        )
+        row = await self._call(PUT_OBJECT_CALL, args)
+        status = row[0]
+        if status == "NoSuchBucket":
+            raise NoSuchBucket(record.bucket)
+        if status == "NoSuchKey":
+            raise NoSuchKey(record.key)
+        if status != "ok":
+            raise PreconditionFailed(status)
+        record.version_id, record.seq, record.is_latest = row[1], row[2], True
+        return object_from_row(row[3:]) if row[3] is not None else None
 
     async def delete_object(
         self,

@@ -116,6 +116,8 @@ MIGRATIONS: list[str] = [
         expires REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 4: PostgreSQL's one-statement object write; nothing to do here (numbers stay aligned)
+    "",
 ]
 
 
