@@ -4,9 +4,9 @@ Each statement costs a node tens of microseconds of Python in psycopg, so a PutO
 as BEGIN, two locks, a read, three writes and COMMIT spent most of a node's CPU in the database
 client (docs/PERFORMANCE.md). ``hydria_put_object`` does the same steps inside PostgreSQL, under
 the same locks and in the same order as ``hydria.meta.postgres.versions`` (which keeps the
-other writes): the bucket row FOR KEY SHARE, the key's advisory lock (its id computed by the
-caller, so both paths lock the same id), then the current version, read by a statement that
-starts after the lock is held. The version rules are those of ``versions.make_current``; the
+other writes): the key's advisory lock (its id computed by the caller, so both paths lock the
+same id), the bucket row FOR KEY SHARE with its versioning state, then the current version,
+each read by a statement that starts after the lock is held. The version rules are those of ``versions.make_current``; the
 contract suite (tests/contract) holds both backends to one behaviour.
 
 The function returns one row: a status ("ok", "NoSuchBucket", "NoSuchKey", "If-None-Match",
@@ -64,6 +64,8 @@ DECLARE
     v_keep BOOLEAN;
     v_released TEXT;
 BEGIN
+    -- The key's lock first, then the bucket's versioning state (see versions.lock_key).
+    PERFORM pg_advisory_xact_lock(p_lock);
     SELECT b.versioning INTO v_versioning FROM buckets b WHERE b.name = p_bucket FOR KEY SHARE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'NoSuchBucket', NULL::text, NULL::bigint, NULL::text, NULL::text,
@@ -71,7 +73,6 @@ BEGIN
             NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::smallint;
         RETURN;
     END IF;
-    PERFORM pg_advisory_xact_lock(p_lock);
     -- A new statement, so a new snapshot: it sees the commit of the lock's previous holder.
     SELECT * INTO old FROM objects o WHERE o.bucket = p_bucket AND o.key = p_key;
     v_live := FOUND AND old.is_marker = 0;

@@ -3,9 +3,10 @@
 Concurrency: every write to a key first takes a transaction-scoped advisory lock on the key
 (``lock_key``), so writes to one key from any node run one after another, each seeing the
 previous one's commit (READ COMMITTED takes a fresh snapshot per statement, and a commit is
-visible before its locks are released). The bucket row is read ``FOR KEY SHARE``: a concurrent
-DeleteBucket (``FOR UPDATE``) waits for the write, then finds the object, or the write finds no
-bucket. Locks are taken in one order, upload, then bucket, then key, so no two writes deadlock.
+visible before its locks are released). The bucket row is read ``FOR KEY SHARE`` after the key's
+lock: a concurrent DeleteBucket (``FOR UPDATE``) waits for the write, then finds the object, or
+the write finds no bucket. Locks are taken in one order, upload, then key, then bucket, so no
+two writes deadlock (writes that lock only a bucket row take no key lock).
 """
 
 from __future__ import annotations
@@ -75,8 +76,12 @@ async def lock_key(
 ) -> tuple[str, ObjectRecord | None]:
     """Lock the bucket and the key, check a conditional write's precondition; return the
     bucket's versioning and the key's current version (None when it has none)."""
-    versioning = await lock_bucket(c, bucket)
+    # The key's lock first: the bucket's versioning state is then read after every earlier
+    # write to the key committed, so a write never applies a state older than the one the
+    # key's previous write saw (a PUT acknowledged after versioning was enabled must not be
+    # overwritten as if it were still off).
     await c.execute("SELECT pg_advisory_xact_lock(%s)", (key_lock_id(bucket, key),))
+    versioning = await lock_bucket(c, bucket)
     cur = await c.execute(SELECT_CURRENT, (bucket, key))
     row = await cur.fetchone()
     current = object_from_row(row) if row else None
