@@ -184,12 +184,15 @@ class S3App:
                 bucket, key = name, (remainder if sep and remainder else None)
         if key is not None:
             check_key(key)
+        query = parse_query(raw_query)
+        if any("\x00" in name or "\x00" in value for name, value in query.items()):
+            raise S3Error("InvalidURI")  # no parameter (prefix, marker, id) can hold a NUL
         client = scope.get("client")
         return S3Request(
             method=scope["method"],
             raw_path=raw_path,
             raw_query=raw_query,
-            query=parse_query(raw_query),
+            query=query,
             headers=headers,
             host=host,
             bucket=bucket,

@@ -39,9 +39,13 @@ def check_bucket_name(name: str) -> None:
 
 
 def check_key(key: str) -> None:
-    """Refuse keys S3 refuses: empty or longer than 1,024 UTF-8 bytes."""
+    """Refuse keys S3 refuses: empty or longer than 1,024 UTF-8 bytes; and keys with a NUL
+    character, which neither XML 1.0 listings nor PostgreSQL text can carry (both metadata
+    backends refuse them alike)."""
     if not key:
         raise S3Error("InvalidArgument", "Object key must not be empty")
+    if "\x00" in key:
+        raise S3Error("InvalidArgument", "Object key must not contain a null character")
     encoded = key.encode("utf-8", "surrogatepass")
     if len(encoded) > MAX_KEY_BYTES:
         raise S3Error("KeyTooLongError", Size=str(len(encoded)), MaxSizeAllowed=str(MAX_KEY_BYTES))

@@ -69,7 +69,7 @@ def test_final_state_is_the_last_acknowledged_operation(two_nodes, versioning) -
     bodies: dict[str, bytes] = {}
     ops: list[Op] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(CLIENTS)
+    barrier = threading.Barrier(CLIENTS, timeout=60)
 
     def run(number: int) -> None:
         client = clients[number]

@@ -770,3 +770,20 @@ def test_server_still_serves_after_hostile_requests(server, s3, bucket):
         assert post_delete(server, bucket, document)[0] == 400
     s3.put_object(Bucket=bucket, Key="after", Body=b"still up")
     assert_unchanged(s3, bucket, "after", b"still up")
+
+
+def test_key_with_a_null_character_is_refused_and_stores_nothing(server, s3, bucket):
+    status, headers, body = send_signed(server, "PUT", f"/{bucket}/a%00b", body=b"nul")
+    assert_s3_error(status, headers, body, "InvalidArgument", 400)
+    status, headers, body = send_signed(server, "GET", f"/{bucket}/a%00b")
+    assert_s3_error(status, headers, body, "InvalidArgument", 400)
+    assert s3.list_objects_v2(Bucket=bucket).get("Contents", []) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [[("prefix", "\x00")], [("list-type", "2"), ("start-after", "a\x00")], [("uploadId", "\x00")]],
+)
+def test_query_parameter_with_a_null_character_is_refused(server, bucket, query):
+    status, headers, body = send_signed(server, "GET", f"/{bucket}", query)
+    assert_s3_error(status, headers, body, "InvalidURI", 400)
