@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from hydria import __version__
 from hydria.config import ConfigError, Settings, load_settings, settings_to_env
 from hydria.credentials import load_root_credential
+from hydria.errors import HydriaError
 from hydria.meta.open import open_meta_store
 
 
@@ -69,7 +70,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"hydria: {exc}", file=sys.stderr)
         return 2
     settings.data_dir = settings.data_dir.resolve()
-    root = prepare(settings)
+    try:
+        root = prepare(settings)
+    except HydriaError as exc:
+        print(f"hydria: {exc}", file=sys.stderr)
+        return 2
     os.environ.update(settings_to_env(settings))
     os.environ.pop("HYDRIA_CONFIG", None)
     endpoint = f"http://{settings.host}:{settings.port}"

@@ -53,6 +53,7 @@ from hydria.meta.store import (
     BucketExists,
     BucketNotEmpty,
     BucketRecord,
+    MetaError,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
@@ -70,6 +71,26 @@ log = logging.getLogger("hydria.meta.postgres")
 
 WRITE_ATTEMPTS = 5
 """A write that PostgreSQL aborts as a deadlock or serialization failure is run again."""
+
+CONNECTION_OPTIONS: dict[str, Any] = {
+    "autocommit": True,
+    "application_name": "hydria",
+    "connect_timeout": 10,
+    # A node that vanishes (host down, network cut) must not hold its locks for the hours TCP
+    # takes to notice: keepalives and a send timeout end its connections within about a
+    # minute, and PostgreSQL ends a transaction left idle mid-way.
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+    "options": "-c idle_in_transaction_session_timeout=60000",
+}
+
+
+class DatabaseNotUtf8(MetaError):
+    """The database's encoding is not UTF8: keys and names would come back as bytes."""
+
 
 PUT_OBJECT_CALL = f"SELECT * FROM hydria_put_object({', '.join(['%s'] * 24)})"
 UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra"
@@ -94,7 +115,13 @@ class PostgresMetaStore:
 
     # Lifecycle -------------------------------------------------------------------------
     def migrate(self) -> int:
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
+        with psycopg.connect(self.dsn, **CONNECTION_OPTIONS) as conn:
+            encoding = conn.execute("SHOW server_encoding").fetchone()
+            if encoding is None or encoding[0] != "UTF8":
+                raise DatabaseNotUtf8(
+                    f"the PostgreSQL database's encoding is {encoding and encoding[0]}, not "
+                    "UTF8: create it with ENCODING 'UTF8' TEMPLATE template0"
+                )
             return migrate(conn)
 
     async def start(self) -> None:
@@ -103,7 +130,7 @@ class PostgresMetaStore:
             self.dsn,
             min_size=min(2, self._pool_size),
             max_size=self._pool_size,
-            kwargs={"autocommit": True, "application_name": "hydria"},
+            kwargs=CONNECTION_OPTIONS,
             open=False,
             name="hydria-meta",
         )
@@ -125,15 +152,38 @@ class PostgresMetaStore:
         async with self._pool.connection() as conn:
             yield conn
 
-    async def _one(self, sql: str, args: tuple[Any, ...] | list[Any]) -> tuple[Any, ...] | None:
-        async with self._connection() as c:
-            cur = await c.execute(sql, args)
-            return await cur.fetchone()
+    async def _one(
+        self, sql: str, args: tuple[Any, ...] | list[Any], *, retry: bool = True
+    ) -> tuple[Any, ...] | None:
+        rows = await self._all(sql, args, retry=retry, first=True)
+        return rows[0] if rows else None
 
-    async def _all(self, sql: str, args: tuple[Any, ...] | list[Any]) -> list[tuple[Any, ...]]:
-        async with self._connection() as c:
-            cur = await c.execute(sql, args)
-            return await cur.fetchall()
+    async def _all(
+        self,
+        sql: str,
+        args: tuple[Any, ...] | list[Any],
+        *,
+        retry: bool = True,
+        first: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement. A read (``retry``) is run again, once, when its connection
+        broke, after the pool has checked its idle connections and dropped the broken ones
+        (after a PostgreSQL restart every pooled connection is). A write is not: it may have
+        committed."""
+        for attempt in (1, 2):
+            try:
+                async with self._connection() as c:
+                    cur = await c.execute(sql, args)
+                    if first:
+                        row = await cur.fetchone()
+                        return [row] if row is not None else []
+                    return await cur.fetchall()
+            except psycopg.OperationalError:
+                if not retry or attempt == 2 or self._pool is None:
+                    raise
+                log.warning("metadata read failed on a broken connection; checking the pool")
+                await self._pool.check()
+        raise AssertionError("unreachable")
 
     async def _write(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``fn`` in one transaction; again when PostgreSQL aborted it for a conflict."""
@@ -151,7 +201,7 @@ class PostgresMetaStore:
         """One statement that writes (its own transaction); again after a deadlock."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                row = await self._one(sql, args)
+                row = await self._one(sql, args, retry=False)
             except (errors.DeadlockDetected, errors.SerializationFailure):
                 if attempt == WRITE_ATTEMPTS:
                     raise

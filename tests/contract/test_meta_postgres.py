@@ -1,5 +1,7 @@
-"""PostgreSQL only: a write waiting for a key's lock applies the bucket's versioning state as it
-is once the lock is held, not as it was when the write began.
+"""PostgreSQL only: what the shared contract suite cannot show with one process.
+
+A write waiting for a key's lock applies the bucket's versioning state as it is once the lock
+is held, not as it was when the write began.
 
 Another node's write is played by a raw connection that holds the key's advisory lock. While
 our write waits for it, versioning is enabled; then the lock is released. The write must see
@@ -18,7 +20,9 @@ import psycopg
 import pytest
 from backends import BACKENDS
 from meta_records import bucket_record, inline_object
+from pgcluster import shared_cluster
 
+from hydria.meta.postgres.store import DatabaseNotUtf8, PostgresMetaStore
 from hydria.meta.postgres.versions import key_lock_id
 from hydria.meta.store import MetaStore
 
@@ -78,3 +82,41 @@ def test_overwrite_waiting_for_the_key_sees_versioning_enabled_meanwhile(pg_stor
             await pg_store.close()
 
     asyncio.run(body())
+
+
+def test_reads_survive_connections_the_server_dropped(pg_store) -> None:
+    """After a PostgreSQL restart (here: every backend of the store terminated), each pooled
+    connection is broken; a read must still answer, on a fresh connection."""
+
+    async def body() -> None:
+        await pg_store.start()
+        try:
+            await pg_store.create_bucket(bucket_record("b"))
+            await asyncio.gather(*(pg_store.get_bucket("b") for _ in range(8)))  # fill the pool
+            async with await psycopg.AsyncConnection.connect(
+                pg_store.dsn, autocommit=True
+            ) as admin:
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = 'hydria' AND datname = current_database()"
+                )
+            for _ in range(10):
+                found = await pg_store.get_bucket("b")
+                assert found is not None and found.name == "b"
+        finally:
+            await pg_store.close()
+
+    asyncio.run(body())
+
+
+def test_a_database_not_in_utf8_is_refused_at_start(tmp_path: Path) -> None:
+    cluster = shared_cluster()
+    name = f"ascii_{abs(hash(tmp_path)) % 10**9}"
+    with psycopg.connect(cluster.dsn(), autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0 "
+            "LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    store = PostgresMetaStore(cluster.dsn(name))
+    with pytest.raises(DatabaseNotUtf8, match="UTF8"):
+        asyncio.run(store.start())
