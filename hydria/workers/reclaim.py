@@ -5,9 +5,10 @@ delay so in-flight reads finish), and orphans (blob files older than the grace d
 metadata knows: a crash between writing bytes and committing their metadata).
 
 Every worker process of every node runs a ``ReclaimWorker``, but a pass runs only in the one
-that holds the "reclaim" lease in the metadata store: once across the cluster. The holder
-renews the lease at every pass and between batches; when it dies, the lease expires and
-another process takes the work over.
+that holds the "reclaim" lease in the metadata store: once across the cluster. While a pass
+runs, a keeper task renews the lease every quarter of its length (a walk of a large blob tree
+may outlast the lease many times); batches stop the pass if a renewal found the lease taken.
+When the holder dies, the lease expires and another process takes the work over.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
 
 from hydria.service.context import ServiceContext
 
@@ -27,24 +27,22 @@ LEASE_PASSES = 4
 """The lease lasts this many pass intervals: it outlives a few slow passes, and a dead holder's
 work resumes elsewhere within it (two minutes at the default 30 s interval)."""
 
-Renew = Callable[[], Awaitable[bool]]
-
-
-async def _keep(renew: Renew | None) -> None:
-    """Renew the lease between batches; stop the pass if another process has taken it."""
-    if renew is not None and not await renew():
-        raise LeaseLost
-
 
 class LeaseLost(Exception):
     """The lease moved to another process during a pass (this one stalled past its expiry)."""
 
 
-async def reclaim_garbage(ctx: ServiceContext, renew: Renew | None = None) -> int:
+def _check(lost: asyncio.Event | None) -> None:
+    """Stop the pass between batches once the lease has gone to another process."""
+    if lost is not None and lost.is_set():
+        raise LeaseLost
+
+
+async def reclaim_garbage(ctx: ServiceContext, lost: asyncio.Event | None = None) -> int:
     """Delete bytes whose grace delay has passed; return how many were reclaimed."""
     total = 0
     while True:
-        await _keep(renew)
+        _check(lost)
         due = await ctx.meta.due_garbage(ctx.clock(), BATCH)
         if not due:
             return total
@@ -57,14 +55,14 @@ async def reclaim_garbage(ctx: ServiceContext, renew: Renew | None = None) -> in
             return total
 
 
-async def reclaim_orphans(ctx: ServiceContext, renew: Renew | None = None) -> int:
+async def reclaim_orphans(ctx: ServiceContext, lost: asyncio.Event | None = None) -> int:
     """Delete blob files older than the grace delay that no metadata references."""
     cutoff = ctx.clock() - ctx.settings.orphan_grace_seconds
     # Walking the blob tree touches every directory: keep it off the event loop.
     candidates = await asyncio.to_thread(lambda: list(ctx.blobs.scan(cutoff)))
     removed = 0
     for start in range(0, len(candidates), BATCH):
-        await _keep(renew)
+        _check(lost)
         chunk = candidates[start : start + BATCH]
         known = await ctx.meta.known_blobs(chunk)
         for blob_id in chunk:
@@ -110,25 +108,44 @@ class ReclaimWorker:
         """One pass, if this process holds (or can take) the lease; (0, 0) otherwise."""
         if not await self.renew():
             return 0, 0
+        lost = asyncio.Event()
+        keeper = asyncio.get_running_loop().create_task(self._keep_lease(lost))
         self.state = "busy"
         try:
-            garbage = await reclaim_garbage(self.ctx, self.renew)
-            return garbage, (await reclaim_orphans(self.ctx, self.renew) if orphans else 0)
+            garbage = await reclaim_garbage(self.ctx, lost)
+            removed = 0
+            if orphans:
+                removed = await reclaim_orphans(self.ctx, lost)
+                self._last_orphan_scan = asyncio.get_running_loop().time()
+            return garbage, removed
         except LeaseLost:
             log.warning("reclaim lease taken over by another process mid-pass")
             return 0, 0
         finally:
+            keeper.cancel()
             self.state = "idle"
 
+    async def _keep_lease(self, lost: asyncio.Event) -> None:
+        """Renew the lease every quarter of its length until cancelled; flag its loss."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 4)
+            try:
+                if not await self.renew():
+                    lost.set()
+                    return
+            except Exception:
+                # The database is unreachable: keep trying; if the lease expires meanwhile,
+                # another process may start a pass too, which is harmless (deletes are
+                # idempotent).
+                log.warning("could not renew the reclaim lease", exc_info=True)
+
     def _orphan_scan_due(self, now: float) -> bool:
-        """The orphan scan walks every blob: run it every half grace delay, not every pass."""
+        """The orphan scan walks every blob: run it every half grace delay, not every pass
+        (counted from the last scan this process completed)."""
         every = max(
             self.ctx.settings.gc_interval_seconds, self.ctx.settings.orphan_grace_seconds / 2
         )
-        if now - self._last_orphan_scan >= every:
-            self._last_orphan_scan = now
-            return True
-        return False
+        return now - self._last_orphan_scan >= every
 
     async def _run(self) -> None:
         backoff = self.ctx.settings.gc_interval_seconds
