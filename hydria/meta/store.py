@@ -58,6 +58,14 @@ class NoSuchVersion(MetaError):
     """A write named a version id that the key does not have."""
 
 
+class PartChanged(MetaError):
+    """A part a completion uses was uploaded again after the caller listed the parts."""
+
+    def __init__(self, part_number: int) -> None:
+        super().__init__(f"part {part_number} changed")
+        self.part_number = part_number
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of an object's bytes: a blob (file or inline row) and its length."""
@@ -126,6 +134,26 @@ class PartRecord:
     last_modified: float
     segment: Segment
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def parts_left_over(
+    stored: list[tuple[int, Segment]], used_parts: list[int], used_segments: list[Segment]
+) -> list[Segment]:
+    """The segments of an upload's stored parts that a completion does not use.
+
+    Raises PartChanged when a used part's stored segment is not the one the completion was
+    built with: the part was uploaded again (say, a client's retry landing late on another
+    node) between the caller's listing and the completion's transaction. Completing anyway
+    would make the object reference bytes already handed to reclaim.
+    """
+    using = dict(zip(used_parts, used_segments, strict=True))
+    left: list[Segment] = []
+    for number, segment in stored:
+        if number not in using:
+            left.append(segment)
+        elif using[number] != segment:
+            raise PartChanged(number)
+    return left
 
 
 class MetaStore(Protocol):
@@ -270,7 +298,8 @@ class MetaStore(Protocol):
         if_none_match: bool = False,
         if_match_etag: str | None = None,
     ) -> ObjectRecord | None:
-        """Make the object visible from the listed parts; discard the upload's other parts."""
+        """Make the object visible from the listed parts; discard the upload's other parts.
+        Raises PartChanged (nothing changed) when a listed part was replaced meanwhile."""
 
     async def abort_upload(self, upload_id: str) -> None: ...
 

@@ -17,6 +17,7 @@ from hydria.meta.store import (
     NoSuchBucket,
     NoSuchUpload,
     ObjectRecord,
+    PartChanged,
     PartRecord,
     UploadRecord,
 )
@@ -139,8 +140,43 @@ async def complete_upload(
     """Validate the client's part list against what was uploaded and commit the object.
 
     ``object_checksum`` is the (algorithm, value) of an x-amz-checksum-* header, the whole
-    object's checksum; ``checksum_type`` the x-amz-checksum-type header.
+    object's checksum; ``checksum_type`` the x-amz-checksum-type header. When a part is
+    uploaded again while the completion runs (the store refuses with PartChanged), the parts
+    are read and checked again, once; a second change answers InvalidPart.
     """
+    for attempt in (1, 2):
+        try:
+            return await _complete_once(
+                ctx,
+                bucket,
+                key,
+                upload_id,
+                requested,
+                object_checksum=object_checksum,
+                checksum_type=checksum_type,
+                if_none_match=if_none_match,
+                if_match_etag=if_match_etag,
+            )
+        except PartChanged as exc:
+            if attempt == 2:
+                raise S3Error(
+                    "InvalidPart", UploadId=upload_id, PartNumber=str(exc.part_number)
+                ) from None
+    raise AssertionError("unreachable")
+
+
+async def _complete_once(
+    ctx: ServiceContext,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    requested: list[CompletedPart],
+    *,
+    object_checksum: tuple[str, str] | None,
+    checksum_type: str | None,
+    if_none_match: bool,
+    if_match_etag: str | None,
+) -> ObjectRecord:
     upload = await require_upload(ctx, bucket, key, upload_id)
     if not requested:
         raise S3Error("MalformedXML")
@@ -207,6 +243,8 @@ async def complete_upload(
             if_none_match=if_none_match,
             if_match_etag=if_match_etag,
         )
+    except PartChanged:
+        raise
     except MetaError as exc:
         raise write_error(exc, bucket=bucket, key=key, upload_id=upload_id) from None
     return record

@@ -27,6 +27,7 @@ from hydria.meta.store import (
     MetaStore,
     NoSuchBucket,
     NoSuchUpload,
+    PartChanged,
     PreconditionFailed,
     Segment,
 )
@@ -453,3 +454,33 @@ def test_reopened_store_keeps_buckets_objects_uploads_and_garbage(meta_store):
     meta_store.run(write)
     meta_store.run(check)
     meta_store.run(check)  # reading does not change anything either
+
+
+def test_complete_refuses_a_part_uploaded_again_since_it_was_listed(meta_store):
+    """A completion built from a listing must not commit once a listed part was replaced:
+    the object would reference bytes already handed to reclaim, and the new ones would leak."""
+
+    async def body(store: MetaStore) -> None:
+        upload = await new_upload(store)
+        first = part_record(upload.upload_id, 1)
+        await store.put_part(first)
+        listed = await store.list_parts(upload.upload_id, 0, 100)
+        record = file_object("b", "k", etag="mpu-1", size=listed[0].size)
+        record.segments = [p.segment for p in listed]
+        again = part_record(upload.upload_id, 1)  # a late retry, with new bytes
+        await store.put_part(again)
+        with pytest.raises(PartChanged) as exc:
+            await store.complete_upload(upload.upload_id, record, [1])
+        assert exc.value.part_number == 1
+        assert await store.get_object("b", "k") is None
+        assert await store.get_upload(upload.upload_id) is not None, "nothing changed"
+        assert [p.segment for p in await store.list_parts(upload.upload_id, 0, 100)] == [
+            again.segment
+        ]
+        record.segments = [again.segment]
+        await store.complete_upload(upload.upload_id, record, [1])
+        assert (await store.get_object("b", "k")).segments == [again.segment]
+        released = await garbage(store)
+        assert first.segment.blob_id in released and again.segment.blob_id not in released
+
+    meta_store.run(body)

@@ -62,6 +62,7 @@ from hydria.meta.store import (
     PreconditionFailed,
     Segment,
     UploadRecord,
+    parts_left_over,
 )
 from hydria.model.versions import NULL_VERSION, version_seq
 from hydria.util.keyorder import prefix_successor
@@ -642,14 +643,12 @@ class PostgresMetaStore:
             versioning, old = await lock_key(
                 c, record.bucket, record.key, if_none_match, if_match_etag
             )
-            used = set(used_parts)
             cur = await c.execute(
                 "DELETE FROM parts WHERE upload_id = %s RETURNING part_number, segment",
                 (upload_id,),
             )
-            leftovers = [
-                _segment(seg) for number, seg in await cur.fetchall() if number not in used
-            ]
+            stored = [(number, _segment(seg)) for number, seg in await cur.fetchall()]
+            leftovers = parts_left_over(stored, used_parts, record.segments)
             await to_garbage(c, leftovers, time.time(), self._grace)
             await c.execute("DELETE FROM uploads WHERE upload_id = %s", (upload_id,))
             return await make_current(c, record, versioning, old, self._grace)

@@ -45,6 +45,7 @@ from hydria.meta.store import (
     PreconditionFailed,
     Segment,
     UploadRecord,
+    parts_left_over,
 )
 from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 from hydria.util.keyorder import prefix_successor
@@ -693,14 +694,14 @@ class SqliteMetaStore:
             versioning = self._check_write_conditions(
                 c, record.bucket, record.key, if_none_match, if_match_etag
             )
-            used = set(used_parts)
-            leftovers: list[Segment] = []
-            for number, seg_json in c.execute(
-                "SELECT part_number, segment FROM parts WHERE upload_id = ?", (upload_id,)
-            ).fetchall():
-                if number not in used:
-                    b, n, i = json.loads(seg_json)
-                    leftovers.append(Segment(b, n, bool(i)))
+            stored = [
+                (number, Segment(b, n, bool(i)))
+                for number, seg_json in c.execute(
+                    "SELECT part_number, segment FROM parts WHERE upload_id = ?", (upload_id,)
+                ).fetchall()
+                for b, n, i in [json.loads(seg_json)]
+            ]
+            leftovers = parts_left_over(stored, used_parts, record.segments)
             self._to_garbage(c, leftovers, time.time())
             c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
             c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
