@@ -772,10 +772,11 @@ def test_server_still_serves_after_hostile_requests(server, s3, bucket):
     assert_unchanged(s3, bucket, "after", b"still up")
 
 
-def test_key_with_a_null_character_is_refused_and_stores_nothing(server, s3, bucket):
-    status, headers, body = send_signed(server, "PUT", f"/{bucket}/a%00b", body=b"nul")
+def test_key_with_a_null_character_is_refused_and_stores_nothing(node, s3, bucket):
+    # To a node itself: a balancer in front may refuse a %00 in the path with its own 400.
+    status, headers, body = send_signed(node, "PUT", f"/{bucket}/a%00b", body=b"nul")
     assert_s3_error(status, headers, body, "InvalidArgument", 400)
-    status, headers, body = send_signed(server, "GET", f"/{bucket}/a%00b")
+    status, headers, body = send_signed(node, "GET", f"/{bucket}/a%00b")
     assert_s3_error(status, headers, body, "InvalidArgument", 400)
     assert s3.list_objects_v2(Bucket=bucket).get("Contents", []) == []
 
