@@ -8,10 +8,11 @@ them with ``INSERT ... SELECT``. Version ids: see ``hydria.model.versions``.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from hydria.meta.store import ObjectRecord, PartRecord, Segment, UploadRecord
-from hydria.model.versions import NULL_VERSION, version_seq
+from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
 
 VERSION_COLUMNS = "version_id, seq, is_marker"
 SUMMARY_COLUMNS = (
@@ -134,4 +135,25 @@ def part_from_row(row: tuple[Any, ...]) -> PartRecord:
         last_modified=row[4],
         segment=Segment(seg[0], seg[1], bool(seg[2])),
         extra=json.loads(row[6]),
+    )
+
+
+def assign_version(record: ObjectRecord, versioning: str, old: ObjectRecord | None) -> bool:
+    """Give ``record`` its place among the key's versions as the bucket's versioning says; return
+    whether the replaced current version ``old`` is kept (as noncurrent).
+
+    Enabled: a new version id, and the old current version is kept. Suspended: the new version
+    is the null version, and the old one is kept unless it is the null version itself. Never
+    enabled: no version id, and the old one goes. The sequence number is the write's time, and
+    always above the replaced version's, whatever the clocks of the nodes that wrote them.
+    """
+    record.seq = max(time.time_ns(), old.seq + 1 if old else 0)
+    if versioning == "Enabled":
+        record.version_id = new_version_id(record.seq)
+    else:
+        record.version_id = NULL_VERSION if versioning else None
+    record.is_latest = True
+    return old is not None and (
+        versioning == "Enabled"
+        or (versioning == "Suspended" and not is_null_version(old.version_id))
     )

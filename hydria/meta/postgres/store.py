@@ -10,7 +10,6 @@ tests/contract runs one suite against both.
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ import psycopg
 from psycopg import AsyncConnection, errors
 from psycopg_pool import AsyncConnectionPool
 
+from hydria.meta import queries
 from hydria.meta.postgres.schema import migrate
 from hydria.meta.postgres.versions import (
     Grace,
@@ -39,7 +39,6 @@ from hydria.meta.postgres.versions import (
 from hydria.meta.rows import (
     NULL_VERSION_SQL,
     OBJECT_COLUMNS,
-    SUMMARY_COLUMNS,
     dumps,
     names_version,
     object_from_row,
@@ -65,7 +64,6 @@ from hydria.meta.store import (
     parts_left_over,
 )
 from hydria.model.versions import NULL_VERSION, version_seq
-from hydria.util.keyorder import prefix_successor
 
 T = TypeVar("T")
 log = logging.getLogger("hydria.meta.postgres")
@@ -94,9 +92,7 @@ class DatabaseNotUtf8(MetaError):
 
 
 PUT_OBJECT_CALL = f"SELECT * FROM hydria_put_object({', '.join(['%s'] * 24)})"
-UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra"
 PART_COLUMNS = "upload_id, part_number, size, etag, last_modified, segment, extra"
-BUCKET_COLUMNS = "name, owner_id, created_at, region, versioning"
 
 
 def _segment(text: str) -> Segment:
@@ -237,7 +233,9 @@ class PostgresMetaStore:
         await self._write(op)
 
     async def get_bucket(self, name: str) -> BucketRecord | None:
-        row = await self._one(f"SELECT {BUCKET_COLUMNS} FROM buckets WHERE name = %s", (name,))
+        row = await self._one(
+            f"SELECT {queries.BUCKET_COLUMNS} FROM buckets WHERE name = %s", (name,)
+        )
         return BucketRecord(*row) if row else None
 
     async def set_bucket_versioning(self, name: str, status: str) -> None:
@@ -275,16 +273,7 @@ class PostgresMetaStore:
     async def list_buckets(
         self, owner_id: str | None, prefix: str, start_after: str, limit: int
     ) -> list[BucketRecord]:
-        sql = f"SELECT {BUCKET_COLUMNS} FROM buckets WHERE name > %s"
-        args: list[Any] = [start_after]
-        if owner_id is not None:
-            sql += " AND owner_id = %s"
-            args.append(owner_id)
-        if prefix:
-            sql += " AND left(name, %s) = %s"
-            args += [len(prefix), prefix]
-        sql += " ORDER BY name LIMIT %s"
-        args.append(limit)
+        sql, args = queries.list_buckets("%s", owner_id, prefix, start_after, limit)
         return [BucketRecord(*row) for row in await self._all(sql, args)]
 
     async def delete_bucket(self, name: str) -> None:
@@ -365,54 +354,15 @@ class PostgresMetaStore:
         *,
         inclusive: bool = False,
     ) -> list[ObjectRecord]:
-        """Merge the current rows and the noncurrent ones, each read in its index order."""
-        lower = max(prefix, key_marker)
-        from_key = inclusive or (lower == prefix and prefix > key_marker)
-        bounds = " AND key >= %s" if from_key else " AND key > %s"
-        args: list[Any] = [bucket, lower]
-        upper = prefix_successor(prefix) if prefix else None
-        if upper is not None:
-            bounds += " AND key < %s"
-            args.append(upper)
-        mid_key = seq_marker is not None and key_marker.startswith(prefix)
+        plan = queries.versions_page("%s", bucket, prefix, key_marker, seq_marker, limit, inclusive)
         async with self._snapshot() as c:
-            current: list[tuple[Any, ...]] = []
-            if mid_key:
-                # The marker's key may have a current version older than the marker: one
-                # promoted since the last page, when the version the marker names was deleted.
-                cur = await c.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = %s AND key = %s "
-                    "AND seq < %s",
-                    (bucket, key_marker, seq_marker),
-                )
-                current = await cur.fetchall()
-            cur = await c.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = %s{bounds} "
-                "ORDER BY key LIMIT %s",
-                (*args, limit),
-            )
-            current += await cur.fetchall()
-            older: list[tuple[Any, ...]] = []
-            if mid_key:
-                cur = await c.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = %s AND key = %s "
-                    "AND seq < %s ORDER BY seq DESC LIMIT %s",
-                    (bucket, key_marker, seq_marker, limit),
-                )
-                older = await cur.fetchall()
-            if len(older) < limit:
-                cur = await c.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = %s{bounds} "
-                    "ORDER BY key, seq DESC LIMIT %s",
-                    (*args, limit - len(older)),
-                )
-                older += await cur.fetchall()
-        latest = {id(row) for row in current}
-        merged = heapq.merge(current, older, key=lambda row: (row[1], -row[9]))
-        return [
-            summary_from_row(row, id(row) in latest)
-            for _, row in zip(range(limit), merged, strict=False)
-        ]
+            sql, args = next(plan)
+            try:
+                while True:
+                    cur = await c.execute(sql, args)
+                    sql, args = plan.send(await cur.fetchall())
+            except StopIteration as done:
+                return list(done.value)
 
     async def list_objects(
         self,
@@ -424,22 +374,9 @@ class PostgresMetaStore:
         inclusive: bool = False,
         summary: bool = False,
     ) -> list[ObjectRecord]:
-        args: list[Any] = [bucket]
-        columns = SUMMARY_COLUMNS if summary else OBJECT_COLUMNS
-        sql = f"SELECT {columns} FROM objects WHERE bucket = %s AND is_marker = 0"
-        if prefix and prefix > start_after:
-            sql += " AND key >= %s"
-            args.append(prefix)
-        else:
-            sql += " AND key >= %s" if inclusive else " AND key > %s"
-            args.append(start_after)
-        if prefix:
-            upper = prefix_successor(prefix)
-            if upper is not None:
-                sql += " AND key < %s"
-                args.append(upper)
-        sql += " ORDER BY key LIMIT %s"
-        args.append(limit)
+        sql, args = queries.list_objects(
+            "%s", bucket, prefix, start_after, limit, inclusive=inclusive, summary=summary
+        )
         convert = summary_from_row if summary else object_from_row
         return [convert(row) for row in await self._all(sql, args)]
 
@@ -544,7 +481,7 @@ class PostgresMetaStore:
         async def op(c: AsyncConnection) -> None:
             await lock_bucket(c, record.bucket)
             await c.execute(
-                f"INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                f"INSERT INTO uploads ({queries.UPLOAD_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
                 (
                     record.upload_id,
                     record.bucket,
@@ -561,7 +498,7 @@ class PostgresMetaStore:
 
     async def get_upload(self, upload_id: str) -> UploadRecord | None:
         row = await self._one(
-            f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = %s", (upload_id,)
+            f"SELECT {queries.UPLOAD_COLUMNS} FROM uploads WHERE upload_id = %s", (upload_id,)
         )
         return upload_from_row(row) if row else None
 
@@ -613,20 +550,7 @@ class PostgresMetaStore:
     async def list_uploads(
         self, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, limit: int
     ) -> list[UploadRecord]:
-        sql = (
-            f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE bucket = %s "
-            "AND (key > %s OR (key = %s AND upload_id > %s))"
-        )
-        args: list[Any] = [bucket, key_marker, key_marker, upload_id_marker]
-        if prefix:
-            sql += " AND key >= %s"
-            args.append(prefix)
-            upper = prefix_successor(prefix)
-            if upper is not None:
-                sql += " AND key < %s"
-                args.append(upper)
-        sql += " ORDER BY key, upload_id LIMIT %s"
-        args.append(limit)
+        sql, args = queries.list_uploads("%s", bucket, prefix, key_marker, upload_id_marker, limit)
         return [upload_from_row(row) for row in await self._all(sql, args)]
 
     async def complete_upload(

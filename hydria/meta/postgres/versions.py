@@ -20,7 +20,7 @@ from hydria.meta.rows import (
     NULL_VERSION_SQL,
     OBJECT_COLUMNS,
     ROW_COLUMNS,
-    is_null_version,
+    assign_version,
     names_version,
     object_from_row,
     row_values,
@@ -34,7 +34,6 @@ from hydria.meta.store import (
     PreconditionFailed,
     Segment,
 )
-from hydria.model.versions import NULL_VERSION, new_version_id
 
 _UPDATE_ALL = ", ".join(f"{column} = EXCLUDED.{column}" for column in ROW_COLUMNS.split(", ")[2:])
 UPSERT_CURRENT = (
@@ -156,17 +155,8 @@ async def make_current(
     """Install ``record`` as the key's current version, as the bucket's versioning says (the
     rules of ``SqliteMetaStore._make_current``); ``old`` is the current version, read under
     the key's lock. Returns ``old``."""
-    record.seq = max(time.time_ns(), old.seq + 1 if old else 0)
-    if versioning == "Enabled":
-        record.version_id = new_version_id(record.seq)
-    else:
-        record.version_id = NULL_VERSION if versioning else None
-    record.is_latest = True
+    keep_old = assign_version(record, versioning, old)
     now = time.time()
-    keep_old = old is not None and (
-        versioning == "Enabled"
-        or (versioning == "Suspended" and not is_null_version(old.version_id))
-    )
     if keep_old:
         await c.execute(
             f"INSERT INTO versions ({ROW_COLUMNS}) SELECT {ROW_COLUMNS} FROM objects "

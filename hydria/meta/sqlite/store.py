@@ -6,20 +6,19 @@ costs microseconds, less than a hop to a thread pool. Writes go to ``SqliteWrite
 
 from __future__ import annotations
 
-import heapq
 import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+from hydria.meta import queries
 from hydria.meta.rows import (
     NULL_VERSION_SQL,
     OBJECT_COLUMNS,
     ROW_COLUMNS,
-    SUMMARY_COLUMNS,
+    assign_version,
     dumps,
-    is_null_version,
     names_version,
     object_from_row,
     part_from_row,
@@ -47,8 +46,7 @@ from hydria.meta.store import (
     UploadRecord,
     parts_left_over,
 )
-from hydria.model.versions import NULL_VERSION, new_version_id, version_seq
-from hydria.util.keyorder import prefix_successor
+from hydria.model.versions import NULL_VERSION, version_seq
 
 
 class SqliteMetaStore:
@@ -176,16 +174,7 @@ class SqliteMetaStore:
     async def list_buckets(
         self, owner_id: str | None, prefix: str, start_after: str, limit: int
     ) -> list[BucketRecord]:
-        sql = "SELECT name, owner_id, created_at, region, versioning FROM buckets WHERE name > ?"
-        args: list[Any] = [start_after]
-        if owner_id is not None:
-            sql += " AND owner_id = ?"
-            args.append(owner_id)
-        if prefix:
-            sql += " AND substr(name, 1, ?) = ?"
-            args += [len(prefix), prefix]
-        sql += " ORDER BY name LIMIT ?"
-        args.append(limit)
+        sql, args = queries.list_buckets("?", owner_id, prefix, start_after, limit)
         return [BucketRecord(*row) for row in self._r.execute(sql, args)]
 
     async def delete_bucket(self, name: str) -> None:
@@ -317,17 +306,8 @@ class SqliteMetaStore:
             (record.bucket, record.key),
         ).fetchone()
         old = object_from_row(old_row) if old_row else None
-        record.seq = max(time.time_ns(), old.seq + 1 if old else 0)
-        if versioning == "Enabled":
-            record.version_id = new_version_id(record.seq)
-        else:
-            record.version_id = NULL_VERSION if versioning else None
-        record.is_latest = True
+        keep_old = assign_version(record, versioning, old)
         now = time.time()
-        keep_old = old is not None and (
-            versioning == "Enabled"
-            or (versioning == "Suspended" and not is_null_version(old.version_id))
-        )
         if keep_old:
             c.execute(
                 f"INSERT INTO versions ({ROW_COLUMNS}) SELECT {ROW_COLUMNS} FROM objects "
@@ -500,55 +480,17 @@ class SqliteMetaStore:
         *,
         inclusive: bool = False,
     ) -> list[ObjectRecord]:
-        """Merge the current rows and the noncurrent ones, each read in its index order."""
-        lower = max(prefix, key_marker)
-        from_key = inclusive or (lower == prefix and prefix > key_marker)
-        bounds = " AND key >= ?" if from_key else " AND key > ?"
-        args: list[Any] = [bucket, lower]
-        upper = prefix_successor(prefix) if prefix else None
-        if upper is not None:
-            bounds += " AND key < ?"
-            args.append(upper)
+        plan = queries.versions_page("?", bucket, prefix, key_marker, seq_marker, limit, inclusive)
         r = self._r
-        r.execute("BEGIN")
+        r.execute("BEGIN")  # one snapshot for all of the page's statements
         try:
-            mid_key = seq_marker is not None and key_marker.startswith(prefix)
-            current: list[tuple[Any, ...]] = []
-            if mid_key:
-                # The marker's key may have a current version older than the marker: one
-                # promoted since the last page, when the version the marker names was deleted.
-                current = r.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key = ? "
-                    "AND seq < ?",
-                    (bucket, key_marker, seq_marker),
-                ).fetchall()
-            current += r.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM objects WHERE bucket = ?{bounds} "
-                "ORDER BY key LIMIT ?",
-                (*args, limit),
-            ).fetchall()
-            older: list[tuple[Any, ...]] = []
-            if mid_key:
-                older = r.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = ? AND key = ? "
-                    "AND seq < ? ORDER BY seq DESC LIMIT ?",
-                    (bucket, key_marker, seq_marker, limit),
-                ).fetchall()
-            if len(older) < limit:
-                older += r.execute(
-                    f"SELECT {SUMMARY_COLUMNS} FROM versions WHERE bucket = ?{bounds} "
-                    "ORDER BY key, seq DESC LIMIT ?",
-                    (*args, limit - len(older)),
-                ).fetchall()
+            sql, args = next(plan)
+            while True:
+                sql, args = plan.send(r.execute(sql, args).fetchall())
+        except StopIteration as done:
+            return list(done.value)
         finally:
             r.execute("COMMIT")
-        # Merge raw rows (key, then newest first) and build records only for those returned.
-        latest = {id(row) for row in current}
-        merged = heapq.merge(current, older, key=lambda row: (row[1], -row[9]))
-        return [
-            summary_from_row(row, id(row) in latest)
-            for _, row in zip(range(limit), merged, strict=False)
-        ]
 
     async def list_objects(
         self,
@@ -560,22 +502,9 @@ class SqliteMetaStore:
         inclusive: bool = False,
         summary: bool = False,
     ) -> list[ObjectRecord]:
-        args: list[Any] = [bucket]
-        columns = SUMMARY_COLUMNS if summary else OBJECT_COLUMNS
-        sql = f"SELECT {columns} FROM objects WHERE bucket = ? AND is_marker = 0"
-        if prefix and prefix > start_after:
-            sql += " AND key >= ?"
-            args.append(prefix)
-        else:
-            sql += " AND key >= ?" if inclusive else " AND key > ?"
-            args.append(start_after)
-        if prefix:
-            upper = prefix_successor(prefix)
-            if upper is not None:
-                sql += " AND key < ?"
-                args.append(upper)
-        sql += " ORDER BY key LIMIT ?"
-        args.append(limit)
+        sql, args = queries.list_objects(
+            "?", bucket, prefix, start_after, limit, inclusive=inclusive, summary=summary
+        )
         convert = summary_from_row if summary else object_from_row
         return [convert(row) for row in self._r.execute(sql, args)]
 
@@ -663,20 +592,7 @@ class SqliteMetaStore:
     async def list_uploads(
         self, bucket: str, prefix: str, key_marker: str, upload_id_marker: str, limit: int
     ) -> list[UploadRecord]:
-        sql = (
-            "SELECT upload_id, bucket, key, initiated, owner_id, storage_class, headers, extra "
-            "FROM uploads WHERE bucket = ? AND (key > ? OR (key = ? AND upload_id > ?))"
-        )
-        args: list[Any] = [bucket, key_marker, key_marker, upload_id_marker]
-        if prefix:
-            sql += " AND key >= ?"
-            args.append(prefix)
-            upper = prefix_successor(prefix)
-            if upper is not None:
-                sql += " AND key < ?"
-                args.append(upper)
-        sql += " ORDER BY key, upload_id LIMIT ?"
-        args.append(limit)
+        sql, args = queries.list_uploads("?", bucket, prefix, key_marker, upload_id_marker, limit)
         return [upload_from_row(row) for row in self._r.execute(sql, args)]
 
     async def complete_upload(
