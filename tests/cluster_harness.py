@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 from harness import ACCESS_KEY, SECRET_KEY, HydriaServer, _detach_but_die_with_parent, free_port
 from pgcluster import database_name, shared_cluster
 
@@ -165,3 +166,44 @@ class HydriaCluster:
     def client(self, **config: object):  # type: ignore[no-untyped-def]
         """A boto3 client of the balancer (the same defaults as ``HydriaServer.client``)."""
         return HydriaServer.client(self, **config)  # type: ignore[arg-type]
+
+
+BOOKKEEPING_CHECKS = {
+    "a referenced file blob missing from `blobs` or listed in `garbage`": """
+        SELECT r.id FROM referenced r WHERE r.inline = 0
+          AND (NOT EXISTS (SELECT 1 FROM blobs b WHERE b.blob_id = r.id)
+               OR EXISTS (SELECT 1 FROM garbage g WHERE g.blob_id = r.id))""",
+    "a referenced inline blob without its row, or listed in `garbage`": """
+        SELECT r.id FROM referenced r WHERE r.inline = 1
+          AND (NOT EXISTS (SELECT 1 FROM inline_blobs i WHERE i.blob_id = r.id)
+               OR EXISTS (SELECT 1 FROM garbage g WHERE g.blob_id = r.id))""",
+    "a `blobs` row nothing references (leaked)": """
+        SELECT b.blob_id FROM blobs b
+        WHERE NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = b.blob_id)""",
+    "an `inline_blobs` row neither referenced nor awaiting reclaim (leaked)": """
+        SELECT i.blob_id FROM inline_blobs i
+        WHERE NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = i.blob_id)
+          AND NOT EXISTS (SELECT 1 FROM garbage g WHERE g.blob_id = i.blob_id)""",
+}
+REFERENCED = """
+    CREATE TEMPORARY VIEW referenced AS
+    SELECT e->>0 AS id, (e->>2)::int AS inline
+    FROM (SELECT segments FROM objects UNION ALL SELECT segments FROM versions) s,
+         jsonb_array_elements(s.segments::jsonb) e
+    UNION ALL
+    SELECT p.segment::jsonb->>0, (p.segment::jsonb->>2)::int FROM parts p
+"""
+
+
+def bookkeeping_problems(dsn: str) -> dict[str, list[str]]:
+    """Where the blob bookkeeping of a quiet cluster's database is inconsistent: every blob an
+    object, version or part references must be known and not awaiting reclaim, and every known
+    blob must be referenced (or, for inline rows, awaiting reclaim). Empty when all is well."""
+    problems: dict[str, list[str]] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(REFERENCED)
+        for what, sql in BOOKKEEPING_CHECKS.items():
+            ids = [row[0] for row in conn.execute(sql).fetchall()]
+            if ids:
+                problems[what] = ids[:10]
+    return problems

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from botocore.exceptions import ClientError
-from cluster_harness import HydriaCluster
+from cluster_harness import HydriaCluster, bookkeeping_problems
 from test_three_nodes import client_for
 
 CLIENTS = 50
@@ -113,3 +113,4 @@ def test_final_state_is_the_last_acknowledged_operation(two_nodes, versioning) -
             continue
         allowed = {op.digest for op in final_candidates(on_key)}
         assert states[0] in allowed, f"{key}: final state is not one of the last operations"
+    assert bookkeeping_problems(two_nodes.meta_dsn) == {}

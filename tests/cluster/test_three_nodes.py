@@ -21,7 +21,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from cluster_harness import HydriaCluster
+from cluster_harness import HydriaCluster, bookkeeping_problems
 from harness import ACCESS_KEY, SECRET_KEY
 
 MIB = 1024 * 1024
@@ -218,6 +218,7 @@ def test_killed_node_loses_no_acknowledged_write_and_rejoins(cluster, clients) -
     for page in clients[2].get_paginator("list_objects_v2").paginate(Bucket="load-bucket"):
         listed += len(page.get("Contents", []))
     assert listed >= len(acked) + 1
+    assert bookkeeping_problems(cluster.meta_dsn) == {}
 
 
 def test_every_node_reports_ready(cluster) -> None:
