@@ -32,6 +32,13 @@ class LeaseLost(Exception):
     """The lease moved to another process during a pass (this one stalled past its expiry)."""
 
 
+def _delete(ctx: ServiceContext, blob_ids: list[str]) -> None:
+    """Unlink a batch of blob files, off the event loop (on shared storage an unlink can take
+    milliseconds, and a batch is up to 500)."""
+    for blob_id in blob_ids:
+        ctx.blobs.delete(blob_id)
+
+
 def _check(lost: asyncio.Event | None) -> None:
     """Stop the pass between batches once the lease has gone to another process."""
     if lost is not None and lost.is_set():
@@ -46,9 +53,7 @@ async def reclaim_garbage(ctx: ServiceContext, lost: asyncio.Event | None = None
         due = await ctx.meta.due_garbage(ctx.clock(), BATCH)
         if not due:
             return total
-        for blob_id, inline in due:
-            if not inline:
-                ctx.blobs.delete(blob_id)
+        await asyncio.to_thread(_delete, ctx, [blob_id for blob_id, inline in due if not inline])
         await ctx.meta.forget_garbage([b for b, _ in due])
         total += len(due)
         if len(due) < BATCH:
@@ -65,10 +70,9 @@ async def reclaim_orphans(ctx: ServiceContext, lost: asyncio.Event | None = None
         _check(lost)
         chunk = candidates[start : start + BATCH]
         known = await ctx.meta.known_blobs(chunk)
-        for blob_id in chunk:
-            if blob_id not in known:
-                ctx.blobs.delete(blob_id)
-                removed += 1
+        orphaned = [blob_id for blob_id in chunk if blob_id not in known]
+        await asyncio.to_thread(_delete, ctx, orphaned)
+        removed += len(orphaned)
     return removed
 
 
