@@ -119,9 +119,7 @@ async def upload_part(
     except NoSuchUpload:
         _discard(ctx, [stored.segment])
         raise S3Error("NoSuchUpload", UploadId=upload.upload_id) from None
-    except BaseException:
-        _discard(ctx, [stored.segment])
-        raise
+    # Any other failure may come after the commit: the bytes stay (see commit_object).
     return part
 
 

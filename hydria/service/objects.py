@@ -86,7 +86,13 @@ async def commit_object(
     if_none_match: bool = False,
     if_match_etag: str | None = None,
 ) -> ObjectRecord | None:
-    """Make a fully received object visible; discards its bytes if the commit fails."""
+    """Make a fully received object visible; discards its bytes if the store refused it.
+
+    Only a refusal (a MetaError) is known to have changed nothing. Any other failure may come
+    after the commit (a connection lost before the answer, a task cancelled while the group
+    commit went ahead): the bytes stay, and if nothing references them the orphan scan
+    deletes them after the grace delay.
+    """
     try:
         return await ctx.meta.put_object(
             record, inline_data, if_none_match=if_none_match, if_match_etag=if_match_etag
@@ -94,9 +100,6 @@ async def commit_object(
     except MetaError as exc:
         _discard(ctx, record.segments)
         raise write_error(exc, bucket=record.bucket, key=record.key) from None
-    except BaseException:
-        _discard(ctx, record.segments)
-        raise
 
 
 def _discard(ctx: ServiceContext, segments: list[Segment]) -> None:
