@@ -113,4 +113,18 @@ def test_final_state_is_the_last_acknowledged_operation(two_nodes, versioning) -
             continue
         allowed = {op.digest for op in final_candidates(on_key)}
         assert states[0] in allowed, f"{key}: final state is not one of the last operations"
+        if versioning:
+            assert_every_operation_kept(readers[0], bucket, key, on_key)
     assert bookkeeping_problems(two_nodes.meta_dsn) == {}
+
+
+def assert_every_operation_kept(reader, bucket: str, key: str, on_key: list[Op]) -> None:  # type: ignore[no-untyped-def]
+    """On a versioned bucket nothing is lost: one version per acknowledged PUT (its bytes'
+    ETag) and one delete marker per acknowledged DELETE, none more."""
+    listed = reader.list_object_versions(Bucket=bucket, Prefix=key)
+    versions = [v for v in listed.get("Versions", []) if v["Key"] == key]
+    markers = [m for m in listed.get("DeleteMarkers", []) if m["Key"] == key]
+    assert sorted(v["ETag"].strip('"') for v in versions) == sorted(
+        op.digest for op in on_key if op.kind == "put"
+    ), f"{key}: the versions are not the acknowledged PUTs"
+    assert len(markers) == sum(op.kind == "delete" for op in on_key), key
