@@ -4,8 +4,9 @@ Each process keeps a pool of connections (psycopg 3, autocommit). A read is one 
 so it sees one snapshot; reads of several statements (a page of versions) run in a
 REPEATABLE READ transaction. Writes run in READ COMMITTED transactions that lock what they
 change (see ``hydria.meta.postgres.versions``), and are retried when PostgreSQL reports a
-deadlock or serialization failure. Answers, ordering and pagination match ``SqliteMetaStore``;
-tests/contract runs one suite against both.
+deadlock or serialization failure; PutObject, the hot one, is a single call of a server-side
+function with the same locks and rules (``hydria.meta.postgres.functions``). Answers, ordering
+and pagination match ``SqliteMetaStore``; tests/contract runs one suite against both.
 """
 
 from __future__ import annotations
