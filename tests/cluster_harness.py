@@ -19,7 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
-from harness import ACCESS_KEY, SECRET_KEY, HydriaServer, _detach_but_die_with_parent, free_port
+from harness import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    HydriaServer,
+    PortTaken,
+    _detach_but_die_with_parent,
+    free_port,
+)
 from pgcluster import database_name, shared_cluster
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,18 +138,30 @@ class HydriaCluster:
         ]
         for number, node in enumerate(self.nodes):
             node.log_path = self.root / f"node{number}.log"
-        self.balancer = (
-            Balancer(self.root / "nginx", [n.port for n in self.nodes]) if balancer else None
-        )
+        self.with_balancer = balancer
+        self.balancer: Balancer | None = None
 
     def start(self) -> HydriaCluster:
-        """Start every node at once (they race to migrate the schema), then the balancer."""
+        """Start every node at once (they race to migrate the schema), then the balancer,
+        which is given the nodes' ports once they are known to be bound."""
         for node in self.nodes:
             node.launch()
         for node in self.nodes:
-            node.wait_ready()
-        if self.balancer is not None:
-            self.balancer.start()
+            try:
+                node.wait_ready()
+            except PortTaken:
+                node.proc = None
+                node.port = free_port()
+                node.start()
+        if self.with_balancer:
+            for attempt in range(3):
+                self.balancer = Balancer(self.root / "nginx", [n.port for n in self.nodes])
+                try:
+                    self.balancer.start()
+                    break
+                except RuntimeError:
+                    if attempt == 2:
+                        raise
         return self
 
     def _each(self, action: Callable[[HydriaServer], None]) -> None:

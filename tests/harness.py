@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -46,10 +47,39 @@ def committed_blob_files(data_dir: Path) -> set[Path]:
     return found
 
 
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, chosen below the kernel's ephemeral range.
+
+    A port the kernel hands out for binding to port 0 comes from the range it also gives to
+    outgoing connections, so a client socket (a pooled database connection, nginx's upstream
+    keepalive) can take it before the server binds it. Below that range only another server
+    picking the same port can; ``HydriaServer.start`` then retries on another.
+    """
+    floor = min(_ephemeral_floor(), 32768)
+    for _ in range(200):
+        port = random.randrange(15000, floor) if floor > 15000 else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port found")
+
+
+BIND_FAILED = "address already in use"
+"""What uvicorn logs when the chosen port was taken meanwhile."""
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind its port: something took it after it was chosen."""
 
 
 class HydriaServer:
@@ -78,8 +108,17 @@ class HydriaServer:
     secret_key = SECRET_KEY
 
     def start(self, timeout: float = 30.0) -> None:
-        self.launch()
-        self.wait_ready(timeout)
+        """Launch and wait; on another port, up to twice more, if the port was taken."""
+        for attempt in range(3):
+            self.launch()
+            try:
+                self.wait_ready(timeout)
+                return
+            except PortTaken:
+                if attempt == 2:
+                    raise
+                self.proc = None
+                self.port = free_port()
 
     def launch(self) -> None:
         """Spawn the server without waiting for it. Call from a thread that outlives the
@@ -108,7 +147,10 @@ class HydriaServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+                log = self.log_path.read_text()[-3000:]
+                if BIND_FAILED in log.rsplit("Hydria", 1)[-1]:
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server exited: {log}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                     s.sendall(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
