@@ -35,12 +35,26 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _segment_fields(seg: Segment) -> list[object]:
+    return [seg.blob_id, seg.size, 1 if seg.inline else 0]
+
+
 def segments_to_json(segments: list[Segment]) -> str:
-    return dumps([[s.blob_id, s.size, 1 if s.inline else 0] for s in segments])
+    return dumps([_segment_fields(s) for s in segments])
 
 
 def segments_from_json(text: str) -> list[Segment]:
     return [Segment(b, n, bool(i)) for b, n, i in json.loads(text)]
+
+
+def segment_to_json(seg: Segment) -> str:
+    """One segment (a part's ``segment`` column): ``[blob_id, size, inline]``."""
+    return dumps(_segment_fields(seg))
+
+
+def segment_from_json(text: str) -> Segment:
+    blob_id, size, inline = json.loads(text)
+    return Segment(blob_id, size, bool(inline))
 
 
 def object_from_row(row: tuple[Any, ...], is_latest: bool = True) -> ObjectRecord:
@@ -126,14 +140,13 @@ def upload_from_row(row: tuple[Any, ...]) -> UploadRecord:
 
 
 def part_from_row(row: tuple[Any, ...]) -> PartRecord:
-    seg = json.loads(row[5])
     return PartRecord(
         upload_id=row[0],
         part_number=row[1],
         size=row[2],
         etag=row[3],
         last_modified=row[4],
-        segment=Segment(seg[0], seg[1], bool(seg[2])),
+        segment=segment_from_json(row[5]),
         extra=json.loads(row[6]),
     )
 

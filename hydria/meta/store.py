@@ -136,6 +136,21 @@ class PartRecord:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def check_write_preconditions(
+    key: str, live_etag: str | None, if_none_match: bool, if_match_etag: str | None
+) -> None:
+    """A conditional write's checks, against the key's current version as its transaction
+    sees it: ``live_etag`` is that version's ETag, None when there is none or it is a delete
+    marker. Raises PreconditionFailed, or NoSuchKey for If-Match on a missing key."""
+    if if_none_match and live_etag is not None:
+        raise PreconditionFailed("If-None-Match")
+    if if_match_etag is not None:
+        if live_etag is None:
+            raise NoSuchKey(key)
+        if if_match_etag != "*" and live_etag != if_match_etag:
+            raise PreconditionFailed("If-Match")
+
+
 def parts_left_over(
     stored: list[tuple[int, Segment]], used_parts: list[int], used_segments: list[Segment]
 ) -> list[Segment]:

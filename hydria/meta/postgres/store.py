@@ -11,7 +11,6 @@ and pagination match ``SqliteMetaStore``; tests/contract runs one suite against 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -45,6 +44,8 @@ from hydria.meta.rows import (
     object_from_row,
     part_from_row,
     row_values,
+    segment_from_json,
+    segment_to_json,
     summary_from_row,
     upload_from_row,
     version_filter,
@@ -60,7 +61,6 @@ from hydria.meta.store import (
     ObjectRecord,
     PartRecord,
     PreconditionFailed,
-    Segment,
     UploadRecord,
     parts_left_over,
 )
@@ -94,11 +94,6 @@ class DatabaseNotUtf8(MetaError):
 
 PUT_OBJECT_CALL = f"SELECT * FROM hydria_put_object({', '.join(['%s'] * 24)})"
 PART_COLUMNS = "upload_id, part_number, size, etag, last_modified, segment, extra"
-
-
-def _segment(text: str) -> Segment:
-    blob_id, size, inline = json.loads(text)
-    return Segment(blob_id, size, bool(inline))
 
 
 class PostgresMetaStore:
@@ -183,31 +178,37 @@ class PostgresMetaStore:
                 await self._pool.check()
         raise AssertionError("unreachable")
 
-    async def _write(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``fn`` in one transaction; again when PostgreSQL aborted it for a conflict."""
+    @staticmethod
+    async def _retrying(run: Callable[[], Awaitable[T]]) -> T:
+        """Run a write; again when PostgreSQL aborted it as a deadlock or serialization failure
+        (nothing of it was committed)."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with self._connection() as c, c.transaction():
-                    return await fn(c)
+                return await run()
             except (errors.DeadlockDetected, errors.SerializationFailure):
                 if attempt == WRITE_ATTEMPTS:
                     raise
                 log.info("write conflict, attempt %d of %d", attempt, WRITE_ATTEMPTS)
         raise AssertionError("unreachable")
 
+    async def _write(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``fn`` in one transaction."""
+
+        async def run() -> T:
+            async with self._connection() as c, c.transaction():
+                return await fn(c)
+
+        return await self._retrying(run)
+
     async def _call(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        """One statement that writes (its own transaction); again after a deadlock."""
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                row = await self._one(sql, args, retry=False)
-            except (errors.DeadlockDetected, errors.SerializationFailure):
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                log.info("write conflict, attempt %d of %d", attempt, WRITE_ATTEMPTS)
-                continue
+        """One statement that writes (its own transaction) and returns one row."""
+
+        async def run() -> tuple[Any, ...]:
+            row = await self._one(sql, args, retry=False)
             assert row is not None, sql
             return row
-        raise AssertionError("unreachable")
+
+        return await self._retrying(run)
 
     @asynccontextmanager
     async def _snapshot(self) -> AsyncIterator[AsyncConnection]:
@@ -531,12 +532,12 @@ class PostgresMetaStore:
                     part.size,
                     part.etag,
                     part.last_modified,
-                    dumps([seg.blob_id, seg.size, 1 if seg.inline else 0]),
+                    segment_to_json(seg),
                     dumps(part.extra),
                 ),
             )
             if old:
-                await to_garbage(c, [_segment(old[0])], time.time(), self._grace)
+                await to_garbage(c, [segment_from_json(old[0])], time.time(), self._grace)
 
         await self._write(op)
 
@@ -572,7 +573,7 @@ class PostgresMetaStore:
                 "DELETE FROM parts WHERE upload_id = %s RETURNING part_number, segment",
                 (upload_id,),
             )
-            stored = [(number, _segment(seg)) for number, seg in await cur.fetchall()]
+            stored = [(number, segment_from_json(seg)) for number, seg in await cur.fetchall()]
             leftovers = parts_left_over(stored, used_parts, record.segments)
             await to_garbage(c, leftovers, time.time(), self._grace)
             await c.execute("DELETE FROM uploads WHERE upload_id = %s", (upload_id,))
@@ -586,7 +587,7 @@ class PostgresMetaStore:
             cur = await c.execute(
                 "DELETE FROM parts WHERE upload_id = %s RETURNING segment", (upload_id,)
             )
-            segments = [_segment(row[0]) for row in await cur.fetchall()]
+            segments = [segment_from_json(row[0]) for row in await cur.fetchall()]
             await to_garbage(c, segments, time.time(), self._grace)
             await c.execute("DELETE FROM uploads WHERE upload_id = %s", (upload_id,))
 

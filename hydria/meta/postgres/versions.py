@@ -29,10 +29,9 @@ from hydria.meta.rows import (
 )
 from hydria.meta.store import (
     NoSuchBucket,
-    NoSuchKey,
     ObjectRecord,
-    PreconditionFailed,
     Segment,
+    check_write_preconditions,
 )
 
 _UPDATE_ALL = ", ".join(f"{column} = EXCLUDED.{column}" for column in ROW_COLUMNS.split(", ")[2:])
@@ -84,15 +83,8 @@ async def lock_key(
     cur = await c.execute(SELECT_CURRENT, (bucket, key))
     row = await cur.fetchone()
     current = object_from_row(row) if row else None
-    live = current is not None and not current.is_marker
-    if if_none_match and live:
-        raise PreconditionFailed("If-None-Match")
-    if if_match_etag is not None:
-        if not live:
-            raise NoSuchKey(key)
-        assert current is not None
-        if if_match_etag != "*" and current.etag != if_match_etag:
-            raise PreconditionFailed("If-Match")
+    live_etag = current.etag if current is not None and not current.is_marker else None
+    check_write_preconditions(key, live_etag, if_none_match, if_match_etag)
     return versioning, current
 
 

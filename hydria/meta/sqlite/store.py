@@ -6,7 +6,6 @@ costs microseconds, less than a hop to a thread pool. Writes go to ``SqliteWrite
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from pathlib import Path
@@ -23,6 +22,8 @@ from hydria.meta.rows import (
     object_from_row,
     part_from_row,
     row_values,
+    segment_from_json,
+    segment_to_json,
     segments_from_json,
     summary_from_row,
     upload_from_row,
@@ -37,13 +38,12 @@ from hydria.meta.store import (
     BucketNotEmpty,
     BucketRecord,
     NoSuchBucket,
-    NoSuchKey,
     NoSuchUpload,
     ObjectRecord,
     PartRecord,
-    PreconditionFailed,
     Segment,
     UploadRecord,
+    check_write_preconditions,
     parts_left_over,
 )
 from hydria.model.versions import NULL_VERSION, version_seq
@@ -283,14 +283,8 @@ class SqliteMetaStore:
             current = c.execute(
                 "SELECT etag, is_marker FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
             ).fetchone()
-            live = current is not None and not current[1]
-            if if_none_match and live:
-                raise PreconditionFailed("If-None-Match")
-            if if_match_etag is not None:
-                if not live:
-                    raise NoSuchKey(key)
-                if if_match_etag != "*" and current[0] != if_match_etag:
-                    raise PreconditionFailed("If-Match")
+            live_etag = current[0] if current is not None and not current[1] else None
+            check_write_preconditions(key, live_etag, if_none_match, if_match_etag)
         return str(row[0])
 
     def _make_current(
@@ -571,13 +565,12 @@ class SqliteMetaStore:
                     part.size,
                     part.etag,
                     part.last_modified,
-                    dumps([seg.blob_id, seg.size, 1 if seg.inline else 0]),
+                    segment_to_json(seg),
                     dumps(part.extra),
                 ),
             )
             if old:
-                b, n, i = json.loads(old[0])
-                self._to_garbage(c, [Segment(b, n, bool(i))], time.time())
+                self._to_garbage(c, [segment_from_json(old[0])], time.time())
 
         await self._write(op)
 
@@ -611,11 +604,10 @@ class SqliteMetaStore:
                 c, record.bucket, record.key, if_none_match, if_match_etag
             )
             stored = [
-                (number, Segment(b, n, bool(i)))
+                (number, segment_from_json(seg_json))
                 for number, seg_json in c.execute(
                     "SELECT part_number, segment FROM parts WHERE upload_id = ?", (upload_id,)
                 ).fetchall()
-                for b, n, i in [json.loads(seg_json)]
             ]
             leftovers = parts_left_over(stored, used_parts, record.segments)
             self._to_garbage(c, leftovers, time.time())
@@ -630,13 +622,10 @@ class SqliteMetaStore:
             if not c.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone():
                 raise NoSuchUpload(upload_id)
             segs = [
-                Segment(b, n, bool(i))
-                for (b, n, i) in (
-                    json.loads(r[0])
-                    for r in c.execute(
-                        "SELECT segment FROM parts WHERE upload_id = ?", (upload_id,)
-                    ).fetchall()
-                )
+                segment_from_json(r[0])
+                for r in c.execute(
+                    "SELECT segment FROM parts WHERE upload_id = ?", (upload_id,)
+                ).fetchall()
             ]
             self._to_garbage(c, segs, time.time())
             c.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
