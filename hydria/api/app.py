@@ -19,7 +19,7 @@ from hydria.api.auth import AuthResult, authenticate
 from hydria.api.call import Call
 from hydria.api.errors import error_response, internal_error
 from hydria.api.health import HEALTH_PATHS, HealthEndpoints
-from hydria.api.request import Headers, S3Request, parse_query
+from hydria.api.request import Headers, S3Request, parse_query, virtual_host_bucket
 from hydria.api.response import Response
 from hydria.api.routing import Route, match
 from hydria.errors import S3Error
@@ -159,14 +159,8 @@ class S3App:
         raw_path = raw_path_b.decode("latin-1")
         raw_query = scope.get("query_string", b"").decode("latin-1")
         host = (headers.get("host") or "").lower()
-        host_name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        bucket: str | None = None
-        virtual = False
-        for domain in self.domains:
-            if host_name.endswith(domain) and len(host_name) > len(domain):
-                bucket = host_name[: -len(domain)]
-                virtual = True
-                break
+        bucket = virtual_host_bucket(host, self.domains)
+        virtual = bucket is not None
         try:
             path = unquote_to_bytes(raw_path).decode("utf-8")
         except UnicodeDecodeError:

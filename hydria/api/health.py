@@ -20,6 +20,7 @@ import os
 import signal
 from typing import Any
 
+from hydria.api.request import virtual_host_bucket
 from hydria.api.response import Response
 from hydria.errors import S3Error
 from hydria.service.context import ServiceContext
@@ -75,9 +76,7 @@ class HealthEndpoints:
         for name, value in scope["headers"]:
             if name == b"host":
                 host = value.decode("latin-1").lower()
-                if not host.endswith("]"):  # [IPv6] literals have no bucket
-                    host = host.rpartition(":")[0] or host
-                return not any(host.endswith(d) and len(host) > len(d) for d in self.domains)
+                return virtual_host_bucket(host, self.domains) is None
         return True
 
     async def respond(self, method: str, path: bytes) -> Response:

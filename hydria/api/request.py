@@ -54,6 +54,19 @@ class Headers:
         return len(self._map)
 
 
+def virtual_host_bucket(host: str, domains: tuple[str, ...]) -> str | None:
+    """The bucket a virtual-host-style Host names (``<bucket>.<domain>``), or None.
+
+    ``host`` is the lower-cased Host header, port included; ``domains`` are ".domain" suffixes,
+    longest first, so bucket.s3.localhost names "bucket" rather than "bucket.s3".
+    """
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host  # [IPv6]: no bucket
+    for domain in domains:
+        if name.endswith(domain) and len(name) > len(domain):
+            return name[: -len(domain)]
+    return None
+
+
 def parse_query(raw_query: str) -> dict[str, str]:
     """Decode a query string into a dict (first value wins); '+' stays '+' as S3 reads it.
 
