@@ -67,17 +67,11 @@ start_balancer() {
 import sys
 from pathlib import Path
 
-from cluster_harness import render_site
+from cluster_harness import write_nginx_config
 
 directory, count, listen, *ports = sys.argv[1:]
-d = Path(directory)
-(d / "site.conf").write_text(render_site([int(p) for p in ports[: int(count)]], int(listen)))
-temps = "".join(f"    {n}_temp_path {d / n};\n" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-(d / "nginx.conf").write_text(
-    f"daemon off;\nworker_processes 1;\nerror_log logs/error.log warn;\npid {d / 'nginx.pid'};\n"
-    f"events {{ worker_connections 4096; }}\nhttp {{\n    access_log off;\n{temps}"
-    f"    include {d / 'site.conf'};\n}}\n"
-)
+nodes = [int(p) for p in ports[: int(count)]]
+write_nginx_config(Path(directory), nodes, int(listen), worker_connections=4096)
 PY
   start_server nodes-nginx "$LB_PORT" "" "$dir" -- "$NGINX" -p "$dir" -c "$dir/nginx.conf"
 }

@@ -30,10 +30,10 @@ class DrainingMultiprocess(Multiprocess):
 
 def run(config: uvicorn.Config) -> None:
     """``uvicorn.run`` for an import-string app, with the draining supervisor."""
-    server = uvicorn.Server(config=config)
     if config.workers > 1:
         DrainingMultiprocess(config, sockets=[config.bind_socket()]).run()
         return
+    server = uvicorn.Server(config=config)
     config.load_app()  # fail fast, as uvicorn.run does, when the app cannot be imported
     try:
         server.run()

@@ -57,6 +57,28 @@ def render_site(ports: list[int], listen: int) -> str:
     return text
 
 
+def write_nginx_config(
+    directory: Path, ports: list[int], listen: int, *, worker_connections: int = 1024
+) -> Path:
+    """An nginx prefix directory that runs deploy/nginx.conf for ``ports`` on ``listen``, in
+    the foreground, with its logs, pid and temporary files inside; returns its nginx.conf."""
+    d = directory
+    (d / "logs").mkdir(parents=True, exist_ok=True)
+    (d / "site.conf").write_text(render_site(ports, listen))
+    temps = ""
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (d / name).mkdir(exist_ok=True)
+        temps += f"    {name}_temp_path {d / name};\n"
+    conf = d / "nginx.conf"
+    conf.write_text(
+        "daemon off;\nworker_processes 1;\nerror_log logs/error.log warn;\n"
+        f"pid {d / 'nginx.pid'};\n"
+        f"events {{ worker_connections {worker_connections}; }}\n"
+        f"http {{\n    access_log off;\n{temps}    include {d / 'site.conf'};\n}}\n"
+    )
+    return conf
+
+
 class Balancer:
     """nginx running the deployment example (round-robin) in a directory of its own."""
 
@@ -68,23 +90,7 @@ class Balancer:
 
     def start(self, timeout: float = 15.0) -> None:
         d = self.directory
-        (d / "logs").mkdir(parents=True, exist_ok=True)
-        (d / "site.conf").write_text(render_site(self.ports, self.port))
-        temp = {name: d / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-        for path in temp.values():
-            path.mkdir(exist_ok=True)
-        (d / "nginx.conf").write_text(
-            "daemon off;\nworker_processes 1;\nerror_log logs/error.log warn;\n"
-            f"pid {d / 'nginx.pid'};\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n    access_log off;\n"
-            f"    client_body_temp_path {temp['client_body']};\n"
-            f"    proxy_temp_path {temp['proxy']};\n"
-            f"    fastcgi_temp_path {temp['fastcgi']};\n"
-            f"    uwsgi_temp_path {temp['uwsgi']};\n"
-            f"    scgi_temp_path {temp['scgi']};\n"
-            f"    include {d / 'site.conf'};\n}}\n"
-        )
+        write_nginx_config(d, self.ports, self.port)
         with open(d / "logs" / "stdout.log", "ab") as log:
             self.proc = subprocess.Popen(
                 [find_nginx(), "-p", str(d), "-c", str(d / "nginx.conf")],
