@@ -19,15 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
-from harness import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    HydriaServer,
-    PortTaken,
-    _detach_but_die_with_parent,
-    free_port,
-)
+from harness import ACCESS_KEY, SECRET_KEY, HydriaServer, PortTaken
 from pgcluster import database_name, shared_cluster
+from processes import detach_but_die_with_parent, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX_SITE = REPO / "deploy" / "nginx.conf"
@@ -96,7 +90,7 @@ class Balancer:
                 [find_nginx(), "-p", str(d), "-c", str(d / "nginx.conf")],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_detach_but_die_with_parent,
+                preexec_fn=detach_but_die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

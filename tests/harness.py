@@ -7,9 +7,7 @@ see pgcluster.py, one per data directory).
 
 from __future__ import annotations
 
-import ctypes
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -20,20 +18,12 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 from pgcluster import database_name, shared_cluster
+from processes import detach_but_die_with_parent, free_port
 
 ACCESS_KEY = "HYDRIATESTACCESSKEY1"
 SECRET_KEY = "hydria-test-secret-key-0123456789abcdef"
-PR_SET_PDEATHSIG = 1
 META_ENV = "HYDRIA_TEST_META"
 META_BACKENDS = ("sqlite", "postgresql")
-
-
-def _detach_but_die_with_parent() -> None:
-    """In the child: own process group (so kill() reaches every worker), and SIGKILL when the
-    test process dies, so an interrupted run leaves no server behind."""
-    os.setsid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def committed_blob_files(data_dir: Path) -> set[Path]:
@@ -45,33 +35,6 @@ def committed_blob_files(data_dir: Path) -> set[Path]:
             dirnames.remove("tmp")
         found.update(Path(dirpath) / name for name in filenames)
     return found
-
-
-def _ephemeral_floor() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on, chosen below the kernel's ephemeral range.
-
-    A port the kernel hands out for binding to port 0 comes from the range it also gives to
-    outgoing connections, so a client socket (a pooled database connection, nginx's upstream
-    keepalive) can take it before the server binds it. Below that range only another server
-    picking the same port can; ``HydriaServer.start`` then retries on another.
-    """
-    floor = min(_ephemeral_floor(), 32768)
-    for _ in range(200):
-        port = random.randrange(15000, floor) if floor > 15000 else 0
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError("no free port found")
 
 
 BIND_FAILED = "address already in use"
@@ -177,7 +140,7 @@ class HydriaServer:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_detach_but_die_with_parent,
+            preexec_fn=detach_but_die_with_parent,
         )
 
     def stop(self) -> None:

@@ -17,7 +17,6 @@ Run as a script with ``--bindir``, it prints the directory of the server binarie
 from __future__ import annotations
 
 import atexit
-import ctypes
 import glob
 import hashlib
 import os
@@ -26,7 +25,6 @@ import queue
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import psycopg
+from processes import die_with_parent, free_port
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
@@ -51,7 +50,6 @@ OS_USER = "postgres"
 
 DIR_PREFIX = "hydria-pg-"
 OWNER_FILE = "owner.pid"
-PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 30.0
 
 # The tests kill Hydria, never PostgreSQL itself, so the cluster need not survive a crash of its
@@ -113,12 +111,6 @@ def database_name(path: str | os.PathLike[str]) -> str:
     return "h_" + digest[:20]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _uri(params: dict[str, str]) -> str:
     """A ``postgresql://`` URI for connection parameters (a socket directory as host goes to
     the query string, where a URI can carry it)."""
@@ -152,8 +144,7 @@ def _child_setup(uid: int | None, gid: int | None) -> Callable[[], None]:
             os.setgroups([gid])
             os.setgid(gid)
             os.setuid(uid)
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        die_with_parent()
 
     return setup
 
@@ -333,7 +324,7 @@ class PostgresCluster:
     def _serve(self, bindir: Path, uid: int | None, gid: int | None) -> bool:
         """Start postgres on a free port; False when it exited first (the port was taken)."""
         assert self.root is not None
-        self.port = _free_port()
+        self.port = free_port()
         argv = [
             str(bindir / "postgres"),
             "-D",

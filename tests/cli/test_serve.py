@@ -22,8 +22,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import boto3
 import psycopg
 import pytest
-from harness import META_BACKENDS, META_ENV, _detach_but_die_with_parent, free_port
+from harness import META_BACKENDS, META_ENV
 from pgcluster import database_name, shared_cluster
+from processes import detach_but_die_with_parent, free_port
 
 BACKEND = os.environ.get(META_ENV) or "sqlite"
 if BACKEND not in META_BACKENDS:
@@ -109,7 +110,7 @@ def start(
         env=clean,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        preexec_fn=_detach_but_die_with_parent,
+        preexec_fn=detach_but_die_with_parent,
     )
 
 

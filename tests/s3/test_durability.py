@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import HydriaServer, free_port
+from harness import HydriaServer
+from processes import free_port
 
 MIB = 1024 * 1024
 PART_SIZE = 5 * MIB
